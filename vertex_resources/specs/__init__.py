@@ -1,0 +1,147 @@
+"""Typed, validated specs of every Vertex AI shape the resources use, named after the API's messages.
+
+Each resource has one ``<Kind>Definition`` whose fields declare how a change is handled (see ``FieldKind``);
+``to_api()`` gives the v1 REST JSON and ``from_api()`` reads a response.
+"""
+
+from ._base import ApiModel, Change, FieldKind
+from ._resource import Status
+from .batch_prediction_job import (
+    BatchDedicatedResources,
+    BatchPredictionInputConfig,
+    BatchPredictionJobDefinition,
+    BatchPredictionOutputConfig,
+    BigQuerySource,
+    CompletionStats,
+    InstanceConfig,
+    ManualBatchTuningParameters,
+    OutputInfo,
+)
+from .builders import cluster, container_job, python_package_job
+from .custom_job import CustomJobDefinition
+from .data import (
+    BigQueryDestination,
+    FilterSplit,
+    FractionSplit,
+    InputDataConfig,
+    PredefinedSplit,
+    Split,
+    StratifiedSplit,
+    TimestampSplit,
+)
+from .dataset import (
+    DatasetDefinition,
+    DatasetInputConfig,
+    DatasetMetadata,
+    GcsSource,
+    ImportDataConfig,
+    TabularBigQuerySource,
+    TabularGcsSource,
+)
+from .diff import SpecDiff, diff_specs, field_changes
+from .enums import AcceleratorType, Algorithm, GoalType, JobState, MeasurementSelectionType, PipelineState, ScaleType
+from .hyperparameter_tuning_job import HyperparameterTuningJobDefinition
+from .job import (
+    ContainerSpec,
+    CustomJobSpec,
+    DiskSpec,
+    EncryptionSpec,
+    EnvVar,
+    GcsDestination,
+    MachineSpec,
+    PythonPackageSpec,
+    Scheduling,
+    WorkerPoolSpec,
+)
+from .model import ModelContainerSpec, ModelDefinition, ModelToUpload, Port, PredictSchemata
+from .study import (
+    CategoricalValueSpec,
+    DiscreteValueSpec,
+    DoubleValueSpec,
+    HyperparameterTuningTask,
+    IntegerValueSpec,
+    Measurement,
+    MetricSpec,
+    MetricValue,
+    ParameterSpec,
+    StudySpec,
+    Trial,
+    TrialParameter,
+)
+from .training_pipeline import CUSTOM_TASK, TUNING_TASK, TrainingPipelineDefinition
+
+__all__ = [
+    "CUSTOM_TASK",
+    "TUNING_TASK",
+    "AcceleratorType",
+    "Algorithm",
+    "ApiModel",
+    "BatchDedicatedResources",
+    "BatchPredictionInputConfig",
+    "BatchPredictionJobDefinition",
+    "BatchPredictionOutputConfig",
+    "BigQueryDestination",
+    "BigQuerySource",
+    "CategoricalValueSpec",
+    "Change",
+    "CompletionStats",
+    "ContainerSpec",
+    "CustomJobDefinition",
+    "CustomJobSpec",
+    "DatasetDefinition",
+    "DatasetInputConfig",
+    "DatasetMetadata",
+    "DiscreteValueSpec",
+    "DiskSpec",
+    "DoubleValueSpec",
+    "EncryptionSpec",
+    "EnvVar",
+    "FieldKind",
+    "FilterSplit",
+    "FractionSplit",
+    "GcsDestination",
+    "GcsSource",
+    "GoalType",
+    "HyperparameterTuningJobDefinition",
+    "HyperparameterTuningTask",
+    "ImportDataConfig",
+    "InputDataConfig",
+    "InstanceConfig",
+    "IntegerValueSpec",
+    "JobState",
+    "MachineSpec",
+    "ManualBatchTuningParameters",
+    "Measurement",
+    "MeasurementSelectionType",
+    "MetricSpec",
+    "MetricValue",
+    "ModelContainerSpec",
+    "ModelDefinition",
+    "ModelToUpload",
+    "OutputInfo",
+    "ParameterSpec",
+    "PipelineState",
+    "Port",
+    "PredefinedSplit",
+    "PredictSchemata",
+    "PythonPackageSpec",
+    "ScaleType",
+    "Scheduling",
+    "SpecDiff",
+    "Split",
+    "Status",
+    "StratifiedSplit",
+    "StudySpec",
+    "TabularBigQuerySource",
+    "TabularGcsSource",
+    "TimestampSplit",
+    "TrainingPipelineDefinition",
+    "Trial",
+    "TrialParameter",
+    "WorkerPoolSpec",
+    "cluster",
+    "container_job",
+    "diff_specs",
+    "field_changes",
+    "python_package_job",
+]

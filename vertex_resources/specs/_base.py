@@ -1,0 +1,205 @@
+"""The machinery every spec model shares.
+
+- ``ApiModel``: a pydantic model named after an API message. Python names are snake_case, the wire is camelCase;
+  both spellings are accepted on input. ``to_api()`` gives the exact v1 REST JSON, ``from_api()`` reads an API
+  response (unknown and server-only keys ignored, enums as names or numbers, numbers as floats or strings).
+- Field declarations: each field of a resource spec carries one ``Change`` marker saying how a change to it is
+  handled (output-only, replace-on-change, updatable in place with its update-mask path, provider-only). Diff,
+  update masks and request bodies are derived from these markers, never from lists of names.
+- Rules: a model states its cross-field rules in ``_problems()``. One ``SpecError`` lists, with field paths,
+  every type error in a spec and the broken rules of every part whose own fields are valid (a part whose
+  fields are broken cannot be judged as a whole).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidationInfo,
+    model_serializer,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
+from typing_extensions import Self
+
+from ..errors import Problem, SpecError
+
+__all__ = [
+    "OUTPUT_ONLY",
+    "PLACEMENT",
+    "PROVIDER_ONLY",
+    "REPLACE",
+    "ApiModel",
+    "Change",
+    "FieldKind",
+    "change_of",
+    "updatable",
+]
+
+
+class FieldKind(enum.Enum):
+    """How a change to a field is handled."""
+
+    OUTPUT_ONLY = "output-only"
+    REPLACE = "replace-on-change"
+    UPDATABLE = "updatable in place"
+    PROVIDER_ONLY = "provider-only"
+
+
+@dataclass(frozen=True)
+class Change:
+    """The declaration attached to a field with ``Annotated[T, <Change>]``.
+
+    ``in_body`` says whether the field is part of the resource message sent to the API; placement fields
+    (project, location) and request-level fields (parent model, model id) are not.
+    """
+
+    kind: FieldKind
+    update_mask: str | None = None
+    in_body: bool = True
+
+
+OUTPUT_ONLY = Change(FieldKind.OUTPUT_ONLY, in_body=False)
+REPLACE = Change(FieldKind.REPLACE)
+PROVIDER_ONLY = Change(FieldKind.PROVIDER_ONLY, in_body=False)
+# Part of the resource's name or of the create request, not of its message: a change still replaces it.
+PLACEMENT = Change(FieldKind.REPLACE, in_body=False)
+
+
+def updatable(update_mask: str) -> Change:
+    """A field the API can change in place; ``update_mask`` is its path in the PATCH update mask."""
+    return Change(FieldKind.UPDATABLE, update_mask=update_mask)
+
+
+def change_of(info: FieldInfo) -> Change | None:
+    """The ``Change`` declared on a field, if any."""
+    for meta in info.metadata:
+        if isinstance(meta, Change):
+            return meta
+    return None
+
+
+def _problems_from(error: ValidationError) -> Iterator[Problem]:
+    for item in error.errors(include_url=False):
+        path = tuple(part for part in item["loc"] if not _is_validator_label(part))
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, SpecError):  # a nested model's rules, or its own constructor
+            for problem in cause.problems:
+                yield problem.under(*path)
+            continue
+        if item["type"] == "extra_forbidden":
+            yield Problem(path, "unknown field")
+            continue
+        message = str(cause) if isinstance(cause, ValueError) else item["msg"]
+        yield Problem(path, message[0].lower() + message[1:] if message else message)
+
+
+# Tags of discriminated unions (such as the split kinds): pydantic puts them into error locations, but users
+# only know field names, so they are left out of paths.
+UNION_TAGS: set[str] = set()
+
+
+def _is_validator_label(part: str | int) -> bool:
+    # pydantic also puts union-member and validator labels into locations.
+    return isinstance(part, str) and ("[" in part or part.startswith("function-") or part in UNION_TAGS)
+
+
+class ApiModel(BaseModel):
+    """Base of every spec model: camelCase on the wire, strict about unknown input, lenient with responses."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="forbid",
+        frozen=True,
+        loc_by_alias=False,
+        use_enum_values=False,
+        validate_default=False,
+    )
+
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise SpecError(_problems_from(error), subject=type(self).__name__) from None
+
+    @classmethod
+    def parse(cls, data: Any) -> Self:
+        """Validate user input (snake_case or camelCase keys); raises ``SpecError`` listing every problem."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise SpecError(_problems_from(error), subject=cls.__name__) from None
+
+    @classmethod
+    def from_api(cls, data: Any) -> Self:
+        """Read an API response: unknown keys are ignored, enums and numbers accepted in any wire form."""
+        try:
+            return cls.model_validate(data, context={"lenient": True})
+        except ValidationError as error:
+            raise SpecError(_problems_from(error), subject=f"{cls.__name__} from the API") from None
+
+    def to_api(self) -> dict[str, Any]:
+        """The exact v1 REST JSON of this message (camelCase, enum names, int64 strings, durations)."""
+        dumped: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_none=True, context={"api": True})
+        return dumped
+
+    def to_plain(self) -> dict[str, Any]:
+        """Every field by its Python name in JSON form: what the provider stores and diffs."""
+        dumped: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        return dumped
+
+    def _problems(self) -> Iterator[Problem]:
+        """Cross-field rules of this model; paths are relative to it."""
+        return iter(())
+
+    @classmethod
+    def _from_wire_shape(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Hook: turn an API-shaped dict into this model's field layout (most models need nothing)."""
+        return data
+
+    def _to_wire_shape(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Hook: turn this model's dumped fields into the API's shape (most models need nothing)."""
+        return data
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _lenient_and_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
+        if isinstance(data, dict):
+            data = cls._from_wire_shape(data)
+        if isinstance(data, dict) and info.context and info.context.get("lenient"):
+            known = set()
+            for name, field in cls.model_fields.items():
+                known.add(name)
+                if field.alias:
+                    known.add(field.alias)
+            data = {key: value for key, value in data.items() if key in known}
+        model = handler(data)
+        problems = list(model._problems())
+        if problems:
+            raise SpecError(problems, subject=cls.__name__)
+        return model
+
+    @model_serializer(mode="wrap")
+    def _drop_non_body_fields(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and info.context and info.context.get("api"):
+            for name, field in type(self).model_fields.items():
+                change = change_of(field)
+                if change is not None and not change.in_body:
+                    data.pop(field.alias if info.by_alias and field.alias else name, None)
+            data = self._to_wire_shape(data)
+        return data

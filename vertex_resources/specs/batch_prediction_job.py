@@ -1,0 +1,156 @@
+"""The BatchPredictionJob resource: a model (or one of its versions) run over files or a table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from ..errors import Problem
+from ._base import OUTPUT_ONLY, REPLACE, ApiModel
+from ._resource import JobOutputs, Status
+from ._rules import display_name_problems, label_problems, uri_problems
+from ._wire import Int64
+from .data import BigQueryDestination
+from .dataset import GcsSource
+from .job import EncryptionSpec, GcsDestination, MachineSpec
+from .model import MODEL_NAME
+
+__all__ = [
+    "INSTANCE_FORMATS",
+    "PREDICTION_FORMATS",
+    "BatchDedicatedResources",
+    "BatchPredictionInputConfig",
+    "BatchPredictionJobDefinition",
+    "BatchPredictionOutputConfig",
+    "BigQuerySource",
+    "CompletionStats",
+    "InstanceConfig",
+    "ManualBatchTuningParameters",
+    "OutputInfo",
+]
+
+INSTANCE_FORMATS = ("jsonl", "csv", "tf-record", "tf-record-gzip", "bigquery", "file-list")
+PREDICTION_FORMATS = ("jsonl", "csv", "bigquery")
+
+
+class BigQuerySource(ApiModel):
+    input_uri: str
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from uri_problems(self.input_uri, "bq://", ("input_uri",))
+
+
+class BatchPredictionInputConfig(ApiModel):
+    """``instances_format`` bigquery reads ``bigquery_source``; every other format reads ``gcs_source`` files."""
+
+    instances_format: str
+    gcs_source: GcsSource | None = None
+    bigquery_source: BigQuerySource | None = None
+
+    def _problems(self) -> Iterator[Problem]:
+        if self.instances_format not in INSTANCE_FORMATS:
+            yield Problem(
+                ("instances_format",), f"must be one of {', '.join(INSTANCE_FORMATS)}, got {self.instances_format!r}"
+            )
+            return
+        wanted = "bigquery_source" if self.instances_format == "bigquery" else "gcs_source"
+        if getattr(self, wanted) is None:
+            yield Problem((wanted,), f"instances_format {self.instances_format!r} reads from {wanted}")
+        other = "gcs_source" if wanted == "bigquery_source" else "bigquery_source"
+        if getattr(self, other) is not None:
+            yield Problem((other,), f"instances_format {self.instances_format!r} does not read from {other}")
+
+
+class BatchPredictionOutputConfig(ApiModel):
+    """``predictions_format`` bigquery writes to ``bigquery_destination``; jsonl and csv to ``gcs_destination``."""
+
+    predictions_format: str
+    gcs_destination: GcsDestination | None = None
+    bigquery_destination: BigQueryDestination | None = None
+
+    def _problems(self) -> Iterator[Problem]:
+        if self.predictions_format not in PREDICTION_FORMATS:
+            yield Problem(
+                ("predictions_format",),
+                f"must be one of {', '.join(PREDICTION_FORMATS)}, got {self.predictions_format!r}",
+            )
+            return
+        wanted = "bigquery_destination" if self.predictions_format == "bigquery" else "gcs_destination"
+        if getattr(self, wanted) is None:
+            yield Problem((wanted,), f"predictions_format {self.predictions_format!r} writes to {wanted}")
+        other = "gcs_destination" if wanted == "bigquery_destination" else "bigquery_destination"
+        if getattr(self, other) is not None:
+            yield Problem((other,), f"predictions_format {self.predictions_format!r} does not write to {other}")
+
+
+class BatchDedicatedResources(ApiModel):
+    machine_spec: MachineSpec
+    starting_replica_count: int | None = Field(default=None, ge=1)
+    max_replica_count: int | None = Field(default=None, ge=1)
+
+    def _problems(self) -> Iterator[Problem]:
+        start, most = self.starting_replica_count, self.max_replica_count
+        if start is not None and most is not None and start > most:
+            yield Problem(("starting_replica_count",), f"at most max_replica_count ({most}), got {start}")
+
+
+class ManualBatchTuningParameters(ApiModel):
+    batch_size: int = Field(ge=1)
+
+
+class InstanceConfig(ApiModel):
+    """How rows become instances: ``instance_type`` object or array, a key field, included/excluded fields."""
+
+    instance_type: Literal["object", "array"] | None = None
+    key_field: str | None = None
+    included_fields: list[str] | None = None
+    excluded_fields: list[str] | None = None
+
+    def _problems(self) -> Iterator[Problem]:
+        if self.included_fields and self.excluded_fields:
+            yield Problem(("excluded_fields",), "set at most one of included_fields or excluded_fields")
+
+
+class OutputInfo(ApiModel):
+    gcs_output_directory: str | None = None
+    bigquery_output_dataset: str | None = None
+    bigquery_output_table: str | None = None
+
+
+class CompletionStats(ApiModel):
+    successful_count: Int64 | None = None
+    failed_count: Int64 | None = None
+    incomplete_count: Int64 | None = None
+
+
+class BatchPredictionJobDefinition(JobOutputs):
+    """``model`` is a model name, optionally with ``@version`` or ``@alias``."""
+
+    display_name: Annotated[str, REPLACE]
+    model: Annotated[str, REPLACE]
+    input_config: Annotated[BatchPredictionInputConfig, REPLACE]
+    output_config: Annotated[BatchPredictionOutputConfig, REPLACE]
+    dedicated_resources: Annotated[BatchDedicatedResources | None, REPLACE] = None
+    manual_batch_tuning_parameters: Annotated[ManualBatchTuningParameters | None, REPLACE] = None
+    model_parameters: Annotated[Any, REPLACE] = None
+    instance_config: Annotated[InstanceConfig | None, REPLACE] = None
+    generate_explanation: Annotated[bool | None, REPLACE] = None
+    service_account: Annotated[str | None, REPLACE] = None
+    labels: Annotated[dict[str, str] | None, REPLACE] = None
+    encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
+    output_info: Annotated[OutputInfo | None, OUTPUT_ONLY] = None
+    completion_stats: Annotated[CompletionStats | None, OUTPUT_ONLY] = None
+    partial_failures: Annotated[list[Status] | None, OUTPUT_ONLY] = None
+    model_version_id: Annotated[str | None, OUTPUT_ONLY] = None
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from display_name_problems(self.display_name)
+        yield from label_problems(self.labels)
+        if not MODEL_NAME.match(self.model):
+            yield Problem(
+                ("model",),
+                "must be a model name like projects/P/locations/L/models/ID, optionally "
+                f"with @version or @alias, got {self.model!r}",
+            )

@@ -1,0 +1,99 @@
+"""The TrainingPipeline resource: a custom task or a tuning task, then the upload of the model it trained."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from ..errors import Problem
+from ._base import OUTPUT_ONLY, REPLACE
+from ._resource import JobOutputs
+from ._rules import display_name_problems, exactly_one, label_problems
+from .data import InputDataConfig
+from .job import CustomJobSpec, EncryptionSpec
+from .model import ModelToUpload, model_id_problems, parent_model_problems
+from .study import HyperparameterTuningTask
+
+__all__ = ["CUSTOM_TASK", "TUNING_TASK", "TrainingPipelineDefinition"]
+
+_DEFINITIONS = "gs://google-cloud-aiplatform/schema/trainingjob/definition/"
+CUSTOM_TASK = f"{_DEFINITIONS}custom_task_1.0.0.yaml"
+TUNING_TASK = f"{_DEFINITIONS}hyperparameter_tuning_task_1.0.0.yaml"
+_TASK_FIELDS = {CUSTOM_TASK: "custom_task", TUNING_TASK: "tuning_task"}
+
+
+class TrainingPipelineDefinition(JobOutputs):
+    """Runs ``custom_task`` (a CustomJobSpec) or ``tuning_task`` and uploads ``model_to_upload``.
+
+    On the wire the task is ``trainingTaskDefinition`` (the task's schema URI) plus ``trainingTaskInputs``.
+    The model's artifacts are ``model_to_upload.artifact_uri`` if set, else ``<base_output_directory>/model/``;
+    a tuning task uploads the best trial's model, so it needs a base output directory.
+    """
+
+    display_name: Annotated[str, REPLACE]
+    input_data_config: Annotated[InputDataConfig | None, REPLACE] = None
+    custom_task: Annotated[CustomJobSpec | None, REPLACE] = None
+    tuning_task: Annotated[HyperparameterTuningTask | None, REPLACE] = None
+    model_to_upload: Annotated[ModelToUpload | None, REPLACE] = None
+    model_id: Annotated[str | None, REPLACE] = None
+    parent_model: Annotated[str | None, REPLACE] = None
+    labels: Annotated[dict[str, str] | None, REPLACE] = None
+    encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
+    training_task_metadata: Annotated[dict[str, Any] | None, OUTPUT_ONLY] = None
+
+    def _problems(self) -> Iterator[Problem]:
+        yield from display_name_problems(self.display_name)
+        yield from label_problems(self.labels)
+        yield from exactly_one(
+            {"custom_task": self.custom_task, "tuning_task": self.tuning_task}, ["custom_task", "tuning_task"]
+        )
+        yield from model_id_problems(self.model_id)
+        yield from parent_model_problems(self.parent_model)
+        if self.model_to_upload is None:
+            for name in ("model_id", "parent_model"):
+                if getattr(self, name) is not None:
+                    yield Problem((name,), "only applies when a model_to_upload is set")
+            return
+        if self.tuning_task is not None and self.tuning_task.trial_job_spec.base_output_directory is None:
+            yield Problem(
+                ("tuning_task", "trial_job_spec", "base_output_directory"),
+                "a tuning pipeline that uploads a model needs a base output directory (the best trial's model "
+                "is read from <base>/<trial id>/model/)",
+            )
+        if (
+            self.custom_task is not None
+            and self.custom_task.base_output_directory is None
+            and self.model_to_upload.artifact_uri is None
+        ):
+            yield Problem(
+                ("model_to_upload", "artifact_uri"),
+                "a model upload needs model_to_upload.artifact_uri or custom_task.base_output_directory",
+            )
+
+    @classmethod
+    def _from_wire_shape(cls, data: dict[str, Any]) -> dict[str, Any]:
+        definition = data.get("trainingTaskDefinition", data.get("training_task_definition"))
+        if definition is None:
+            return data
+        reshaped = {
+            key: value
+            for key, value in data.items()
+            if key
+            not in ("trainingTaskDefinition", "training_task_definition", "trainingTaskInputs", "training_task_inputs")
+        }
+        inputs = data.get("trainingTaskInputs", data.get("training_task_inputs"))
+        field = _TASK_FIELDS.get(definition)
+        if field is None:
+            reshaped["custom_task"] = None
+            reshaped["unsupported_training_task_definition"] = definition  # reported as an unknown field
+        else:
+            reshaped[field] = inputs
+        return reshaped
+
+    def _to_wire_shape(self, data: dict[str, Any]) -> dict[str, Any]:
+        for definition, field in _TASK_FIELDS.items():
+            inputs = data.pop("customTask" if field == "custom_task" else "tuningTask", None)
+            if inputs is not None:
+                data["trainingTaskDefinition"] = definition
+                data["trainingTaskInputs"] = inputs
+        return data
