@@ -14,8 +14,11 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from pydantic import (
@@ -115,6 +118,67 @@ def _is_validator_label(part: str | int) -> bool:
     return isinstance(part, str) and ("[" in part or part.startswith("function-") or part in UNION_TAGS)
 
 
+def _never(value: Any) -> bool:
+    return False
+
+
+def _is_zero_int(value: Any) -> bool:
+    return not isinstance(value, bool) and value in (0, "0")
+
+
+def _proto_zero_checks(model_type: type[BaseModel]) -> dict[str, Callable[[Any], bool]]:
+    """For each optional field, a test for the proto3 zero value of its type.
+
+    Proto3 does not tell an unset scalar, list or map from its zero value, and servers render them either way
+    (``"acceleratorCount": 0``, ``"args": []``, ``"state": "X_UNSPECIFIED"``). Reading zeros as unset keeps a
+    spec equal to itself however it travelled. Messages keep their presence (``predictSchemata: {}``).
+    """
+    cached = _ZERO_CHECKS.get(model_type)
+    if cached is not None:
+        return cached
+    checks: dict[str, Callable[[Any], bool]] = {}
+    for name, field in model_type.model_fields.items():
+        if field.default is not None or field.is_required():
+            continue
+        check = _zero_check_for(field.annotation)
+        if check is not None:
+            checks[name] = check
+            if field.alias:
+                checks[field.alias] = check
+    _ZERO_CHECKS[model_type] = checks
+    return checks
+
+
+_ZERO_CHECKS: dict[type[BaseModel], dict[str, Callable[[Any], bool]]] = {}
+
+
+def _zero_check_for(annotation: Any) -> Callable[[Any], bool] | None:
+    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    base = (
+        args[0] if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1 else annotation
+    )
+    while typing.get_origin(base) is typing.Annotated:
+        base = typing.get_args(base)[0]
+    origin = typing.get_origin(base) or base
+    if origin is list:
+        return lambda value: value == []
+    if origin is dict:
+        return lambda value: value == {}
+    if base is bool:
+        return lambda value: value is False
+    if base is str:
+        return lambda value: value == ""
+    if base is int:
+        return _is_zero_int
+    if base is float:
+        return lambda value: _is_zero_int(value) or value == 0.0
+    if base is timedelta:
+        return lambda value: value in ("0s", 0)
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        return lambda value: _is_zero_int(value) or (isinstance(value, str) and value.endswith("_UNSPECIFIED"))
+    return None
+
+
 class ApiModel(BaseModel):
     """Base of every spec model: camelCase on the wire, strict about unknown input, lenient with responses."""
 
@@ -129,12 +193,15 @@ class ApiModel(BaseModel):
         validate_default=False,
     )
 
-
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)
         except ValidationError as error:
             raise SpecError(_problems_from(error), subject=type(self).__name__) from None
+
+    # Only wraps the error type: tells pydantic to validate nested models in its core (keeping the validation
+    # context) instead of calling this constructor for each of them.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @classmethod
     def parse(cls, data: Any) -> Self:
@@ -180,6 +247,8 @@ class ApiModel(BaseModel):
     def _lenient_and_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
         if isinstance(data, dict):
             data = cls._from_wire_shape(data)
+            zero_checks = _proto_zero_checks(cls)
+            data = {key: value for key, value in data.items() if not zero_checks.get(key, _never)(value)}
         if isinstance(data, dict) and info.context and info.context.get("lenient"):
             known = set()
             for name, field in cls.model_fields.items():

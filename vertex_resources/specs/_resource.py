@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import field_validator
 
 from ._base import OUTPUT_ONLY, PLACEMENT, PROVIDER_ONLY, ApiModel
-from ._wire import Duration
+from ._wire import ApiEnum, Duration
+from .enums import JobState
 
 __all__ = ["JobOutputs", "Named", "ResourceBase", "Status"]
 
@@ -42,3 +45,14 @@ class JobOutputs(ResourceBase):
     error: Annotated[Status | None, OUTPUT_ONLY] = None
     start_time: Annotated[str | None, OUTPUT_ONLY] = None
     end_time: Annotated[str | None, OUTPUT_ONLY] = None
+
+    state_enum: ClassVar[type[ApiEnum]] = JobState
+    """PipelineState for pipelines, JobState for jobs: states arrive as names or numbers and are kept as names."""
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state_name(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        state = cls.state_enum.coerce(value)
+        return None if state.value == 0 else str(state.name)

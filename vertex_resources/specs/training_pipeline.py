@@ -10,6 +10,7 @@ from ._base import OUTPUT_ONLY, REPLACE
 from ._resource import JobOutputs
 from ._rules import display_name_problems, exactly_one, label_problems
 from .data import InputDataConfig
+from .enums import PipelineState
 from .job import CustomJobSpec, EncryptionSpec
 from .model import ModelToUpload, model_id_problems, parent_model_problems
 from .study import HyperparameterTuningTask
@@ -40,6 +41,8 @@ class TrainingPipelineDefinition(JobOutputs):
     labels: Annotated[dict[str, str] | None, REPLACE] = None
     encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
     training_task_metadata: Annotated[dict[str, Any] | None, OUTPUT_ONLY] = None
+
+    state_enum = PipelineState
 
     def _problems(self) -> Iterator[Problem]:
         yield from display_name_problems(self.display_name)
