@@ -1,0 +1,75 @@
+"""A local Vertex AI: the v1 REST API Google's clients speak, durable state, gs:// storage and faults.
+
+    from vertex_emulator import Emulator, ControlClient
+    with Emulator() as emulator:            # or: python -m vertex_emulator --port 8765 --storage-port 8766
+        client = JobServiceClient(credentials=AnonymousCredentials(), transport="rest",
+                                  client_options={"api_endpoint": emulator.endpoint})
+        emulator.control.set_job_timing("customJobs", mode="hold")
+
+Public modules: `runners` (the JobRunner seam and the scheduled runner), `storage` (gs:// objects),
+`control` (the control-plane client), `testing` (helpers for tests of code that uses the emulator).
+Names are loaded lazily so that importing the package (or `vertex_emulator.control`) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vertex_emulator._emulator import Emulator
+    from vertex_emulator.control import ControlClient, ControlError
+    from vertex_emulator.runners import (
+        JobEvents,
+        JobKind,
+        JobRunner,
+        JobTicket,
+        JobTiming,
+        RunnerContext,
+        RunnerFactory,
+        ScheduledRunner,
+    )
+    from vertex_emulator.storage import ObjectStorage
+
+__all__ = [
+    "ControlClient",
+    "ControlError",
+    "Emulator",
+    "JobEvents",
+    "JobKind",
+    "JobRunner",
+    "JobTicket",
+    "JobTiming",
+    "ObjectStorage",
+    "RunnerContext",
+    "RunnerFactory",
+    "ScheduledRunner",
+]
+
+_HOMES = {
+    "Emulator": "vertex_emulator._emulator",
+    "ControlClient": "vertex_emulator.control",
+    "ControlError": "vertex_emulator.control",
+    "ObjectStorage": "vertex_emulator.storage",
+    **dict.fromkeys(
+        (
+            "JobEvents",
+            "JobKind",
+            "JobRunner",
+            "JobTicket",
+            "JobTiming",
+            "RunnerContext",
+            "RunnerFactory",
+            "ScheduledRunner",
+        ),
+        "vertex_emulator.runners",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'vertex_emulator' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(home), name)

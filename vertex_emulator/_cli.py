@@ -1,0 +1,64 @@
+"""The command line: start the emulator, print one ready line, stop cleanly on SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from vertex_emulator._emulator import Emulator
+from vertex_emulator.runners import JobTiming
+
+READY_PREFIX = "vertex-emulator ready"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m vertex_emulator", description="A local Vertex AI v1 REST API.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="Vertex API port (default 8765; 0 picks one)")
+    parser.add_argument("--storage-port", type=int, default=8766, help="GCS API port (default 8766; 0 picks one)")
+    parser.add_argument("--data-dir", default=".vertex-emulator", help="state and storage directory")
+    parser.add_argument(
+        "--job-mode",
+        choices=["instant", "delay", "hold"],
+        default="instant",
+        help="how scheduled jobs run until the control plane says otherwise",
+    )
+    parser.add_argument("--job-seconds", type=float, default=0.0, help="job duration for --job-mode delay")
+    parser.add_argument("--job-outcome", choices=["succeed", "fail"], default="succeed")
+    parser.add_argument("--log-level", default="WARNING")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    timing = JobTiming(mode=args.job_mode, seconds=args.job_seconds, outcome=args.job_outcome)
+    emulator = Emulator(
+        args.data_dir, host=args.host, port=args.port, storage_port=args.storage_port, job_timing=timing
+    )
+    try:
+        emulator.start()
+    except OSError as err:
+        print(f"vertex-emulator: cannot start: {err}", file=sys.stderr)
+        return 1
+    try:
+        print(
+            f"{READY_PREFIX}: api={emulator.endpoint} storage={emulator.storage_host} data_dir={emulator.data_dir}",
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        emulator.close()
+    return 0

@@ -1,0 +1,156 @@
+"""The emulator as one object: state, storage, runner and the two HTTP endpoints, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from vertex_emulator._backend import Backend
+from vertex_emulator._control_plane import ROUTES as CONTROL_ROUTES
+from vertex_emulator._handlers import ROUTES as API_ROUTES
+from vertex_emulator._http import HttpServer
+from vertex_emulator._jobs import JobLifecycle
+from vertex_emulator._operations import Operations
+from vertex_emulator._routing import JSON, Router
+from vertex_emulator._scheduler import Scheduler
+from vertex_emulator._store import Store
+from vertex_emulator.control import ControlClient
+from vertex_emulator.runners import JobTiming, RunnerContext, RunnerFactory, ScheduledRunner
+from vertex_emulator.storage import ObjectStorage
+
+_log = logging.getLogger(__name__)
+_API_ROUTER = Router(API_ROUTES)
+_CONTROL_ROUTER = Router(CONTROL_ROUTES, counted=False)
+_CONTROL_PREFIX = "/_emulator/"
+
+
+class Emulator:
+    """A local Vertex AI: `with Emulator() as emu: ...` then point clients at `emu.endpoint`.
+
+    data_dir: where state (SQLite) and storage live; None means a temporary dir removed on close.
+    port / storage_port: 0 picks free ports. job_timing: the scheduled runner's default for every kind
+    (the control plane can change it). runner_factory: plugs in another JobRunner (see `runners`).
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        storage_port: int = 0,
+        job_timing: JobTiming | None = None,
+        runner_factory: RunnerFactory | None = None,
+    ) -> None:
+        self._temporary = data_dir is None
+        self.data_dir = Path(tempfile.mkdtemp(prefix="vertex-emulator-") if data_dir is None else data_dir).resolve()
+        self.host = host
+        self._port = port
+        self._storage_port = storage_port
+        self._job_timing = job_timing or JobTiming()
+        self._runner_factory = runner_factory
+        self._backend: Backend | None = None
+        self._servers: list[HttpServer] = []
+        self._scheduler: Scheduler | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> Emulator:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(self.data_dir / "state.sqlite3")
+        storage = ObjectStorage(self.data_dir / "storage")
+        self._scheduler = Scheduler()
+        backend_ref: list[Backend] = []
+        jobs = JobLifecycle(store, lambda: backend_ref[0].active_runner())
+        scheduled = ScheduledRunner(jobs)
+        backend = Backend(
+            store=store,
+            storage=storage,
+            jobs=jobs,
+            operations=Operations(store, self._scheduler),
+            scheduled=scheduled,
+            data_dir=self.data_dir,
+            default_timing=self._job_timing,
+        )
+        backend_ref.append(backend)
+        backend.load_timings()
+        jobs.recover_after_restart()
+        backend.operations.resume()
+        backend.storage_host = storage.serve(self.host, self._storage_port)
+        api = HttpServer(self.host, self._port, self._app)
+        backend.endpoint = f"http://{self.host}:{api.port}"
+        if self._runner_factory is not None:
+            backend.runner = self._runner_factory(
+                RunnerContext(jobs, storage, self.data_dir, backend.storage_host, scheduled)
+            )
+        self._backend = backend
+        self._servers = [api]
+        api.start()
+        return self
+
+    def close(self) -> None:
+        backend, self._backend = self._backend, None
+        for server in self._servers:
+            server.close()
+        self._servers = []
+        if backend is not None:
+            if backend.runner is not None:
+                backend.runner.close()
+            backend.scheduled.close()
+            backend.storage.close()
+            if self._scheduler is not None:
+                self._scheduler.close()
+            backend.store.close()
+        if self._temporary:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- what callers use ----------------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            raise RuntimeError("the emulator is not running")
+        return self._backend
+
+    @property
+    def endpoint(self) -> str:
+        """The Vertex API base URL, e.g. http://127.0.0.1:8765 (the GAPIC `api_endpoint`)."""
+        return self.backend.endpoint
+
+    @property
+    def storage_host(self) -> str:
+        """The GCS endpoint, the value for STORAGE_EMULATOR_HOST."""
+        return self.backend.storage_host
+
+    @property
+    def storage(self) -> ObjectStorage:
+        return self.backend.storage
+
+    @property
+    def scheduled_runner(self) -> ScheduledRunner:
+        return self.backend.scheduled
+
+    @property
+    def control(self) -> ControlClient:
+        return ControlClient(self.endpoint)
+
+    def _app(self, method: str, target: str, body: bytes) -> tuple[int, str, bytes]:
+        backend = self._backend
+        if backend is None:
+            return (
+                503,
+                JSON,
+                b'{"error": {"code": 503, "message": "The emulator is stopping.", "status": "UNAVAILABLE"}}',
+            )
+        router = _CONTROL_ROUTER if target.startswith(_CONTROL_PREFIX) else _API_ROUTER
+        response = router.dispatch(backend, method, target, body)
+        return response.status, response.content_type, response.body

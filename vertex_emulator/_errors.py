@@ -1,0 +1,89 @@
+"""The emulator's error hierarchy: every API failure is one of these, rendered to the wire in one place.
+
+    ApiError (code, status, http_status)
+    +-- InvalidArgument      3  INVALID_ARGUMENT     400
+    +-- FailedPrecondition   9  FAILED_PRECONDITION  400
+    +-- NotFound             5  NOT_FOUND            404
+    +-- AlreadyExists        6  ALREADY_EXISTS       409
+    +-- Aborted             10  ABORTED              409
+    +-- ResourceExhausted    8  RESOURCE_EXHAUSTED   429
+    +-- Internal            13  INTERNAL             500
+    +-- Unimplemented       12  UNIMPLEMENTED        501
+    +-- Unavailable         14  UNAVAILABLE          503
+
+`error_envelope` turns one into the `{"error": {"code", "message", "status"}}` body Google APIs answer with
+(`code` there is the HTTP status, as the real API does).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ApiError(Exception):
+    """An error the API answers with; subclasses fix the canonical code and HTTP status."""
+
+    code: ClassVar[int] = 2
+    status: ClassVar[str] = "UNKNOWN"
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(ApiError):
+    code, status, http_status = 3, "INVALID_ARGUMENT", 400
+
+
+class FailedPrecondition(ApiError):
+    code, status, http_status = 9, "FAILED_PRECONDITION", 400
+
+
+class NotFound(ApiError):
+    code, status, http_status = 5, "NOT_FOUND", 404
+
+
+class AlreadyExists(ApiError):
+    code, status, http_status = 6, "ALREADY_EXISTS", 409
+
+
+class Aborted(ApiError):
+    code, status, http_status = 10, "ABORTED", 409
+
+
+class ResourceExhausted(ApiError):
+    code, status, http_status = 8, "RESOURCE_EXHAUSTED", 429
+
+
+class Internal(ApiError):
+    code, status, http_status = 13, "INTERNAL", 500
+
+
+class Unimplemented(ApiError):
+    code, status, http_status = 12, "UNIMPLEMENTED", 501
+
+
+class Unavailable(ApiError):
+    code, status, http_status = 14, "UNAVAILABLE", 503
+
+
+ERRORS_BY_STATUS: dict[str, type[ApiError]] = {
+    cls.status: cls
+    for cls in (
+        InvalidArgument,
+        FailedPrecondition,
+        NotFound,
+        AlreadyExists,
+        Aborted,
+        ResourceExhausted,
+        Internal,
+        Unimplemented,
+        Unavailable,
+    )
+}
+
+
+def error_envelope(error: ApiError) -> dict[str, Any]:
+    """The JSON body for `error`, shaped as Google's APIs answer."""
+    return {"error": {"code": error.http_status, "message": error.message, "status": error.status}}

@@ -1,0 +1,124 @@
+"""Fault injection and per-RPC request counters (both driven from the control plane).
+
+A rule matches an RPC by name (or every API RPC when `rpc` is empty) and fires either on a `fraction` of the
+matching calls (seeded, so runs repeat) or on the next `count` calls. When it fires the call is delayed by
+`latency_seconds` and, if a `status` is set, answers UNAVAILABLE (503) or RESOURCE_EXHAUSTED (429); with
+`after` the call is carried out first and only its answer is replaced (the "lost response" case).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from vertex_emulator._errors import ApiError, ResourceExhausted, Unavailable
+
+_STATUSES: dict[str, type[ApiError]] = {
+    "UNAVAILABLE": Unavailable,
+    "RESOURCE_EXHAUSTED": ResourceExhausted,
+}
+_STATUS_BY_HTTP = {"503": "UNAVAILABLE", "429": "RESOURCE_EXHAUSTED"}
+
+
+@dataclass
+class FaultRule:
+    rpc: str = ""
+    fraction: float | None = None
+    count: int | None = None
+    status: str | None = "UNAVAILABLE"
+    latency_seconds: float = 0.0
+    after: bool = False
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> FaultRule:
+        unknown = set(value) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown fault rule fields: {sorted(unknown)}")
+        rule = cls(**value)
+        if rule.status is not None:
+            rule.status = _STATUS_BY_HTTP.get(str(rule.status), str(rule.status))
+            if rule.status not in _STATUSES:
+                raise ValueError("status must be UNAVAILABLE (503) or RESOURCE_EXHAUSTED (429)")
+        if (rule.fraction is None) == (rule.count is None):
+            raise ValueError("set exactly one of fraction or count")
+        if rule.fraction is not None and not 0.0 <= rule.fraction <= 1.0:
+            raise ValueError("fraction must be within [0, 1]")
+        if rule.count is not None and rule.count < 1:
+            raise ValueError("count must be at least 1")
+        if rule.latency_seconds < 0:
+            raise ValueError("latency_seconds must not be negative")
+        if rule.status is None and not rule.latency_seconds:
+            raise ValueError("a rule needs a status, a latency, or both")
+        return rule
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to do to one call."""
+
+    latency_seconds: float
+    error: ApiError | None
+    after: bool
+
+
+class FaultInjector:
+    """Decides faults per call and counts calls; thread-safe."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self._random = random.Random(seed)
+        self.requests: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
+
+    def add(self, rules: list[FaultRule], seed: int | None = None) -> None:
+        with self._lock:
+            self._rules.extend(rules)
+            if seed is not None:
+                self._random.seed(seed)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def counters(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {"requests": dict(self.requests), "faults": dict(self.faults)}
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.faults.clear()
+
+    def on_call(self, rpc: str) -> Fault | None:
+        """Count a call of `rpc` and decide whether a fault applies to it."""
+        with self._lock:
+            self.requests[rpc] += 1
+            if not self._rules:
+                return None
+            for rule in self._rules:
+                if rule.rpc and rule.rpc != rpc:
+                    continue
+                if rule.count is not None:
+                    rule.count -= 1
+                    if rule.count == 0:
+                        self._rules.remove(rule)
+                elif self._random.random() >= (rule.fraction or 0.0):
+                    continue
+                error = None
+                if rule.status is not None:
+                    error = _STATUSES[rule.status](f"{rpc}: fault injected by the emulator's control plane.")
+                    self.faults[rpc] += 1
+                return Fault(rule.latency_seconds, error, rule.after)
+        return None

@@ -1,0 +1,103 @@
+"""Helpers every handler module shares: names from the path, strict bodies, list replies, the job RPCs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from google.protobuf.message import Message
+
+from vertex_emulator import _protos
+from vertex_emulator._backend import Backend
+from vertex_emulator._errors import NotFound
+from vertex_emulator._listing import paginate
+from vertex_emulator._names import location_path
+from vertex_emulator._routing import Reply, Request, Route
+from vertex_emulator._store import Record
+
+JsonDict = dict[str, Any]
+LOCATION = "/v1/projects/{project}/locations/{location}"
+
+Prepare = Callable[[Backend, str, JsonDict], JsonDict]
+
+
+def location(request: Request) -> str:
+    return location_path(request.params["project"], request.params["location"])
+
+
+def resource_name(request: Request, collection: str, id_param: str) -> str:
+    return f"{location(request)}/{collection}/{request.params[id_param]}"
+
+
+def body(request: Request, message_class: type[Message], what: str) -> JsonDict:
+    """The request body parsed strictly into `message_class`, as canonical proto JSON."""
+    value = _protos.load_json_object(request.body, what)
+    return _protos.to_json(_protos.parse(message_class, value, what))
+
+
+def list_reply(
+    request: Request,
+    records: Sequence[Record],
+    response_type: type[Message],
+    field: str,
+    allowed: Sequence[str] = ("displayName",),
+    body_of: Callable[[Record], JsonDict] = lambda r: r.body,
+) -> Reply:
+    page, token = paginate(
+        records, request.arg("filter") or "", request.arg("pageSize"), request.arg("pageToken"), allowed, body_of
+    )
+    payload: JsonDict = {field: [body_of(r) for r in page]}
+    if token:
+        payload["nextPageToken"] = token
+    return Reply(message_type=response_type, payload=payload)
+
+
+def job_routes(
+    kind: str,
+    rpc_noun: str,
+    message_class: type[Message],
+    list_response: type[Message],
+    what: str,
+    prepare: Prepare,
+) -> list[Route]:
+    """Create, get, list, cancel and delete for one kind of job; `prepare` validates a create body."""
+    collection = f"{LOCATION}/{kind}"
+    item = f"{collection}/{{job}}"
+
+    def create(backend: Backend, request: Request) -> Reply:
+        where = location(request)
+        prepared = prepare(backend, where, body(request, message_class, what))
+        with backend.store.transaction() as tx:
+            record = backend.jobs.create(tx, kind, where, prepared)
+        backend.jobs.start(record)
+        return Reply(record=record)
+
+    def get(backend: Backend, request: Request) -> Reply:
+        return Reply(record=backend.jobs.find(kind, resource_name(request, kind, "job")))
+
+    def list_jobs(backend: Backend, request: Request) -> Reply:
+        records = backend.store.children(kind, location(request))
+        return list_reply(request, records, list_response, kind, ("displayName", "state"))
+
+    def cancel(backend: Backend, request: Request) -> Reply:
+        _protos.load_json_object(request.body, "cancel request")
+        backend.jobs.request_cancel(kind, resource_name(request, kind, "job"))
+        return Reply()
+
+    def delete(backend: Backend, request: Request) -> Reply:
+        name = resource_name(request, kind, "job")
+        with backend.store.transaction() as tx:
+            record = tx.get(name)
+            if record is None or record.kind != kind:
+                raise NotFound(f"{rpc_noun} {name} not found.")
+            backend.jobs.check_deletable(record)
+            operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [name]})
+        return Reply(record=operation)
+
+    return [
+        Route("POST", collection, f"Create{rpc_noun}", create),
+        Route("GET", collection, f"List{rpc_noun}s", list_jobs),
+        Route("GET", item, f"Get{rpc_noun}", get),
+        Route("POST", f"{item}:cancel", f"Cancel{rpc_noun}", cancel),
+        Route("DELETE", item, f"Delete{rpc_noun}", delete),
+    ]

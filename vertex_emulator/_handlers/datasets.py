@@ -1,0 +1,214 @@
+"""Dataset: create (LRO), get, list, patch with updateMask, delete (LRO), import (LRO), export (LRO).
+
+Like the real API, a dataset gets the system label `aiplatform.googleapis.com/dataset_metadata_schema`
+(TABLE, IMAGE, TEXT, VIDEO or TIME_SERIES), which user updates of `labels` keep. ImportData records the
+import configs on the dataset (`internal.imports`); reading the data is the execution package's business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vertex_emulator import _protos, _validation
+from vertex_emulator._backend import Backend
+from vertex_emulator._errors import InvalidArgument, NotFound
+from vertex_emulator._handlers._common import LOCATION, body, list_reply, location, resource_name
+from vertex_emulator._names import new_id, now_timestamp
+from vertex_emulator._routing import Reply, Request, Route
+from vertex_emulator._store import DATASETS, Record
+
+JsonDict = dict[str, Any]
+SCHEMA_PREFIX = "gs://google-cloud-aiplatform/schema/dataset/metadata/"
+SCHEMA_LABEL = "aiplatform.googleapis.com/dataset_metadata_schema"
+SCHEMAS = {
+    f"{SCHEMA_PREFIX}tabular_1.0.0.yaml": "TABLE",
+    f"{SCHEMA_PREFIX}image_1.0.0.yaml": "IMAGE",
+    f"{SCHEMA_PREFIX}text_1.0.0.yaml": "TEXT",
+    f"{SCHEMA_PREFIX}video_1.0.0.yaml": "VIDEO",
+    f"{SCHEMA_PREFIX}time_series_1.0.0.yaml": "TIME_SERIES",
+}
+_UPDATABLE = {
+    "displayName": "displayName",
+    "display_name": "displayName",
+    "description": "description",
+    "labels": "labels",
+}
+_COLLECTION = f"{LOCATION}/datasets"
+_ITEM = f"{_COLLECTION}/{{dataset}}"
+
+
+def _find(backend: Backend, name: str) -> Record:
+    record = backend.store.get(name)
+    if record is None or record.kind != DATASETS:
+        raise NotFound(f"Dataset {name} not found.")
+    return record
+
+
+def _check_metadata(problems: _validation.Problems, dataset: JsonDict) -> None:
+    metadata = dataset.get("metadata")
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        problems.add("dataset.metadata", "Must be an object.")
+        return
+    source = metadata.get("inputConfig", {})
+    if not isinstance(source, dict):
+        problems.add("dataset.metadata.input_config", "Must be an object.")
+        return
+    uris = source.get("gcsSource", {}).get("uri", [])
+    for uri in [uris] if isinstance(uris, str) else uris:
+        _validation.gcs_uri(problems, str(uri), "dataset.metadata.input_config.gcs_source.uri")
+    bigquery = source.get("bigquerySource", {}).get("uri", "")
+    if bigquery and not str(bigquery).startswith("bq://"):
+        problems.add("dataset.metadata.input_config.bigquery_source.uri", f"'{bigquery}' is not a bq:// URI.")
+
+
+def create(backend: Backend, request: Request) -> Reply:
+    where = location(request)
+    dataset = body(request, _protos.DATASET, "dataset")
+    problems = _validation.Problems()
+    _validation.display_name(problems, dataset, "dataset")
+    _validation.labels(problems, dataset, "dataset")
+    schema = dataset.get("metadataSchemaUri", "")
+    if problems.require(schema, "dataset.metadata_schema_uri") and schema not in SCHEMAS:
+        problems.add("dataset.metadata_schema_uri", f"Unsupported schema '{schema}'; use one of {sorted(SCHEMAS)}.")
+    _check_metadata(problems, dataset)
+    problems.raise_if_any()
+    now = now_timestamp()
+    name = f"{where}/datasets/{new_id()}"
+    kept = {
+        k: v
+        for k, v in dataset.items()
+        if k in ("displayName", "description", "metadataSchemaUri", "metadata", "labels", "encryptionSpec")
+    }
+    kept.update(
+        name=name,
+        createTime=now,
+        updateTime=now,
+        etag=new_id(),
+        labels={**dataset.get("labels", {}), SCHEMA_LABEL: SCHEMAS[schema]},
+    )
+    if "metadata" not in kept:
+        kept["metadata"] = {}
+    with backend.store.transaction() as tx:
+        tx.create(DATASETS, name, where, kept, {"imports": []})
+        operation = backend.operations.start(
+            tx, name, _protos.CREATE_DATASET_METADATA, {"snapshot": name, "type": "google.cloud.aiplatform.v1.Dataset"}
+        )
+    return Reply(record=operation)
+
+
+def get(backend: Backend, request: Request) -> Reply:
+    return Reply(record=_find(backend, resource_name(request, "datasets", "dataset")))
+
+
+def list_datasets(backend: Backend, request: Request) -> Reply:
+    records = backend.store.children(DATASETS, location(request))
+    return list_reply(request, records, _protos.LIST_DATASETS_RESPONSE, "datasets")
+
+
+def update(backend: Backend, request: Request) -> Reply:
+    name = resource_name(request, "datasets", "dataset")
+    patch = body(request, _protos.DATASET, "dataset")
+    paths = [p.strip() for p in (request.arg("updateMask") or "").split(",") if p.strip()]
+    if not paths:
+        raise InvalidArgument("update_mask is required: name the fields to update (display_name, description, labels).")
+    unknown = [p for p in paths if p not in _UPDATABLE]
+    if unknown:
+        raise InvalidArgument(
+            f"update_mask path(s) {unknown} cannot be updated; updatable: display_name, description, labels."
+        )
+    problems = _validation.Problems()
+    fields = {_UPDATABLE[p] for p in paths}
+    if "displayName" in fields:
+        _validation.display_name(problems, patch, "dataset")
+    _validation.labels(problems, patch, "dataset")
+    problems.raise_if_any()
+    with backend.store.transaction() as tx:
+        record = tx.get(name)
+        if record is None or record.kind != DATASETS:
+            raise NotFound(f"Dataset {name} not found.")
+        updated = dict(record.body)
+        for field in fields:
+            if field == "labels":
+                system = {
+                    k: v for k, v in record.body.get("labels", {}).items() if k.startswith("aiplatform.googleapis.com/")
+                }
+                updated["labels"] = {**patch.get("labels", {}), **system}
+            elif field in patch:
+                updated[field] = patch[field]
+            else:
+                updated.pop(field, None)
+        updated.update(updateTime=now_timestamp(), etag=new_id())
+        record = tx.put(record.evolve(body=updated))
+    return Reply(record=record)
+
+
+def delete(backend: Backend, request: Request) -> Reply:
+    name = resource_name(request, "datasets", "dataset")
+    with backend.store.transaction() as tx:
+        _find(backend, name)
+        operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [name]})
+    return Reply(record=operation)
+
+
+def import_data(backend: Backend, request: Request) -> Reply:
+    name = resource_name(request, "datasets", "dataset")
+    payload = body(request, _protos.IMPORT_DATA_REQUEST, "import_data_request")
+    configs = payload.get("importConfigs", [])
+    problems = _validation.Problems()
+    if problems.require(configs, "import_configs"):
+        for index, config in enumerate(configs):
+            uris = config.get("gcsSource", {}).get("uris", [])
+            if problems.require(uris, f"import_configs[{index}].gcs_source.uris"):
+                for uri in uris:
+                    _validation.gcs_uri(problems, uri, f"import_configs[{index}].gcs_source.uris")
+            problems.require(config.get("importSchemaUri"), f"import_configs[{index}].import_schema_uri")
+    problems.raise_if_any()
+    with backend.store.transaction() as tx:
+        record = tx.get(name)
+        if record is None or record.kind != DATASETS:
+            raise NotFound(f"Dataset {name} not found.")
+        imports = [*record.internal.get("imports", []), *configs]
+        tx.put(
+            record.evolve(
+                body={**record.body, "updateTime": now_timestamp()}, internal={**record.internal, "imports": imports}
+            )
+        )
+        operation = backend.operations.start(
+            tx, name, _protos.IMPORT_DATA_METADATA, {"respond": {}, "type": _protos.IMPORT_DATA_RESPONSE}
+        )
+    return Reply(record=operation)
+
+
+def export_data(backend: Backend, request: Request) -> Reply:
+    name = resource_name(request, "datasets", "dataset")
+    payload = body(request, _protos.EXPORT_DATA_REQUEST, "export_data_request")
+    destination = payload.get("exportConfig", {}).get("gcsDestination", {}).get("outputUriPrefix", "")
+    problems = _validation.Problems()
+    if problems.require(destination, "export_config.gcs_destination.output_uri_prefix"):
+        _validation.gcs_uri(problems, destination, "export_config.gcs_destination.output_uri_prefix")
+    problems.raise_if_any()
+    record = _find(backend, name)
+    stamp = now_timestamp().replace(":", "-").replace(".", "-")
+    directory = f"{destination.rstrip('/')}/export-data-{record.body.get('displayName', '')}-{stamp}"
+    with backend.store.transaction() as tx:
+        operation = backend.operations.start(
+            tx,
+            name,
+            _protos.EXPORT_DATA_METADATA,
+            {"respond": {"exportedFiles": []}, "type": _protos.EXPORT_DATA_RESPONSE},
+            {"gcsOutputDirectory": directory},
+        )
+    return Reply(record=operation)
+
+
+ROUTES = [
+    Route("POST", _COLLECTION, "CreateDataset", create),
+    Route("GET", _COLLECTION, "ListDatasets", list_datasets),
+    Route("GET", _ITEM, "GetDataset", get),
+    Route("PATCH", _ITEM, "UpdateDataset", update),
+    Route("DELETE", _ITEM, "DeleteDataset", delete),
+    Route("POST", f"{_ITEM}:import", "ImportData", import_data),
+    Route("POST", f"{_ITEM}:export", "ExportData", export_data),
+]

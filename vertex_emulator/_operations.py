@@ -1,0 +1,160 @@
+"""Long-running operations: created by the RPCs that answer with one, done now or after a configured delay.
+
+An operation stores what completing it does as data (its "effect"), so a pending operation survives a restart
+and is resumed honestly: overdue ones complete at startup, the others at their due time. Effects:
+    {"snapshot": name, "type": T}   respond with the named resource as it is at completion (create calls)
+    {"respond": {...}, "type": T}   respond with a fixed message
+    {"delete": [names...]}          delete those records, respond google.protobuf.Empty
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from typing import Any
+
+from vertex_emulator import _protos
+from vertex_emulator._errors import InvalidArgument, NotFound
+from vertex_emulator._names import new_id, now_timestamp
+from vertex_emulator._scheduler import Scheduler
+from vertex_emulator._store import OPERATIONS, Record, Store, Transaction
+
+JsonDict = dict[str, Any]
+OPERATION_DELAY_SETTING = "operation_seconds"
+
+
+class Operations:
+    def __init__(self, store: Store, scheduler: Scheduler) -> None:
+        self._store = store
+        self._scheduler = scheduler
+        self._done = threading.Condition()
+        self.delay_seconds = float(store.setting(OPERATION_DELAY_SETTING) or 0.0)
+
+    def set_delay(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        self.delay_seconds = seconds
+        self._store.put_setting(OPERATION_DELAY_SETTING, seconds)
+
+    def start(
+        self,
+        tx: Transaction,
+        owner: str,
+        metadata_type: str,
+        effect: JsonDict,
+        metadata: JsonDict | None = None,
+    ) -> Record:
+        """Create an operation named `<owner>/operations/<id>`; complete it now unless a delay is configured."""
+        now = now_timestamp()
+        name = f"{owner}/operations/{new_id()}"
+        body: JsonDict = {
+            "name": name,
+            "metadata": _protos.packed(
+                metadata_type, {"genericMetadata": {"createTime": now, "updateTime": now}, **(metadata or {})}
+            ),
+        }
+        delay = self.delay_seconds
+        record = tx.create(OPERATIONS, name, _location(owner), body, {"effect": effect, "due": time.time() + delay})
+        if delay <= 0:
+            return self._complete(tx, record)
+        self._scheduler.call_later(delay, lambda: self.complete(record.name))
+        return record
+
+    def complete(self, name: str) -> None:
+        with self._store.transaction() as tx:
+            record = tx.get(name)
+            if record is not None and not record.body.get("done"):
+                self._complete(tx, record)
+        self._notify()
+
+    def resume(self) -> None:
+        """After a restart: complete overdue operations, schedule the others."""
+        for record in self._store.all(OPERATIONS):
+            if record.body.get("done"):
+                continue
+            remaining = float(record.internal.get("due", 0)) - time.time()
+            if remaining <= 0:
+                self.complete(record.name)
+            else:
+                self._scheduler.call_later(remaining, functools.partial(self.complete, record.name))
+
+    def _complete(self, tx: Transaction, record: Record) -> Record:
+        effect = record.internal.get("effect", {})
+        body = dict(record.body)
+        if "delete" in effect:
+            for name in effect["delete"]:
+                if tx.get(name) is not None:
+                    tx.delete(name)
+            body["response"] = _protos.packed(_protos.EMPTY, {})
+        elif "snapshot" in effect:
+            target = tx.get(effect["snapshot"])
+            if target is None:
+                body["error"] = {"code": NotFound.code, "message": f"{effect['snapshot']} no longer exists."}
+            else:
+                body["response"] = _protos.packed(effect["type"], target.body)
+        else:
+            body["response"] = _protos.packed(effect["type"], effect.get("respond", {}))
+        return self._finish(tx, record, body)
+
+    def _finish(self, tx: Transaction, record: Record, body: JsonDict) -> Record:
+        body["done"] = True
+        metadata = dict(body["metadata"])
+        metadata["genericMetadata"] = {**metadata.get("genericMetadata", {}), "updateTime": now_timestamp()}
+        body["metadata"] = metadata
+        return tx.put(record.evolve(body=body, internal={}))
+
+    def _notify(self) -> None:
+        with self._done:
+            self._done.notify_all()
+
+    # -- the operations service ---------------------------------------------------------------------
+    def get(self, name: str) -> Record:
+        record = self._store.get(name)
+        if record is None or record.kind != OPERATIONS:
+            raise NotFound(f"Operation {name} not found.")
+        return record
+
+    def cancel(self, name: str) -> None:
+        with self._store.transaction() as tx:
+            record = tx.get(name)
+            if record is None or record.kind != OPERATIONS:
+                raise NotFound(f"Operation {name} not found.")
+            if not record.body.get("done"):
+                body = dict(record.body)
+                body["error"] = {"code": 1, "message": "Operation cancelled."}
+                self._finish(tx, record, body)
+        self._notify()
+
+    def delete(self, name: str) -> None:
+        with self._store.transaction() as tx:
+            record = tx.get(name)
+            if record is None or record.kind != OPERATIONS:
+                raise NotFound(f"Operation {name} not found.")
+            tx.delete(name)
+
+    def wait(self, name: str, timeout_text: str | None) -> Record:
+        timeout = _seconds(timeout_text) if timeout_text else 60.0
+        deadline = time.monotonic() + timeout
+        with self._done:
+            while True:
+                record = self.get(name)
+                remaining = deadline - time.monotonic()
+                if record.body.get("done") or remaining <= 0:
+                    return record
+                self._done.wait(remaining)
+
+    def under(self, prefix: str) -> list[Record]:
+        """Operations whose name is `<prefix>/operations/<id>`."""
+        return [r for r in self._store.all(OPERATIONS) if r.name.rpartition("/operations/")[0] == prefix]
+
+
+def _location(owner: str) -> str:
+    return "/".join(owner.split("/")[:4])
+
+
+def _seconds(text: str) -> float:
+    try:
+        return max(0.0, float(text.removesuffix("s")))
+    except ValueError as err:
+        raise InvalidArgument(f"Invalid timeout '{text}'.") from err

@@ -1,0 +1,113 @@
+"""Proto JSON in and out, through the official message types shipped in google-cloud-aiplatform.
+
+Request bodies are parsed strictly (unknown fields and wrong types are INVALID_ARGUMENT, as the real API
+answers); stored resources are kept in canonical proto JSON (camelCase, enum names, int64 as strings) and
+rendered with enum names or, when the client asks with `$alt=json;enum-encoding=int`, integers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from google.cloud import aiplatform_v1
+from google.longrunning import operations_pb2
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from vertex_emulator._errors import InvalidArgument
+
+JsonDict = dict[str, Any]
+
+
+def _pb(message_class: Any) -> type[Message]:
+    pb_class: type[Message] = message_class.pb()
+    return pb_class
+
+
+DATASET = _pb(aiplatform_v1.Dataset)
+TRAINING_PIPELINE = _pb(aiplatform_v1.TrainingPipeline)
+CUSTOM_JOB = _pb(aiplatform_v1.CustomJob)
+CUSTOM_JOB_SPEC = _pb(aiplatform_v1.CustomJobSpec)
+HYPERPARAMETER_TUNING_JOB = _pb(aiplatform_v1.HyperparameterTuningJob)
+BATCH_PREDICTION_JOB = _pb(aiplatform_v1.BatchPredictionJob)
+MODEL = _pb(aiplatform_v1.Model)
+UPLOAD_MODEL_REQUEST = _pb(aiplatform_v1.UploadModelRequest)
+IMPORT_DATA_REQUEST = _pb(aiplatform_v1.ImportDataRequest)
+EXPORT_DATA_REQUEST = _pb(aiplatform_v1.ExportDataRequest)
+MERGE_VERSION_ALIASES_REQUEST = _pb(aiplatform_v1.MergeVersionAliasesRequest)
+LIST_DATASETS_RESPONSE = _pb(aiplatform_v1.ListDatasetsResponse)
+LIST_TRAINING_PIPELINES_RESPONSE = _pb(aiplatform_v1.ListTrainingPipelinesResponse)
+LIST_CUSTOM_JOBS_RESPONSE = _pb(aiplatform_v1.ListCustomJobsResponse)
+LIST_HYPERPARAMETER_TUNING_JOBS_RESPONSE = _pb(aiplatform_v1.ListHyperparameterTuningJobsResponse)
+LIST_BATCH_PREDICTION_JOBS_RESPONSE = _pb(aiplatform_v1.ListBatchPredictionJobsResponse)
+LIST_MODELS_RESPONSE = _pb(aiplatform_v1.ListModelsResponse)
+LIST_MODEL_VERSIONS_RESPONSE = _pb(aiplatform_v1.ListModelVersionsResponse)
+OPERATION = operations_pb2.Operation
+LIST_OPERATIONS_RESPONSE = operations_pb2.ListOperationsResponse
+
+TYPE_URL_PREFIX = "type.googleapis.com/"
+CREATE_DATASET_METADATA = "google.cloud.aiplatform.v1.CreateDatasetOperationMetadata"
+DELETE_METADATA = "google.cloud.aiplatform.v1.DeleteOperationMetadata"
+IMPORT_DATA_METADATA = "google.cloud.aiplatform.v1.ImportDataOperationMetadata"
+EXPORT_DATA_METADATA = "google.cloud.aiplatform.v1.ExportDataOperationMetadata"
+UPLOAD_MODEL_METADATA = "google.cloud.aiplatform.v1.UploadModelOperationMetadata"
+EMPTY = "google.protobuf.Empty"
+IMPORT_DATA_RESPONSE = "google.cloud.aiplatform.v1.ImportDataResponse"
+EXPORT_DATA_RESPONSE = "google.cloud.aiplatform.v1.ExportDataResponse"
+UPLOAD_MODEL_RESPONSE = "google.cloud.aiplatform.v1.UploadModelResponse"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def load_json_object(body: bytes, what: str) -> JsonDict:
+    """Decode a request body that must be a JSON object (an empty body counts as `{}`)."""
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InvalidArgument(f"Invalid JSON payload received for '{what}': {err}.") from err
+    if not isinstance(value, dict):
+        raise InvalidArgument(f"Invalid JSON payload received for '{what}': expected a JSON object.")
+    return value
+
+
+def parse(message_class: type[Message], value: Mapping[str, Any], what: str) -> Message:
+    """Parse `value` into `message_class`, rejecting unknown fields and wrong types with INVALID_ARGUMENT."""
+    try:
+        return json_format.ParseDict(value, message_class(), ignore_unknown_fields=False)
+    except (json_format.ParseError, TypeError, ValueError) as err:
+        raise InvalidArgument(f"Invalid JSON payload received for '{what}'. {_first_line(str(err))}") from err
+
+
+def to_json(message: Message) -> JsonDict:
+    """Canonical proto JSON of `message`: camelCase names, enum names, int64 as strings."""
+    result: JsonDict = json_format.MessageToDict(message)
+    return result
+
+
+def canonical(message_class: type[Message], value: Mapping[str, Any]) -> JsonDict:
+    """Round-trip `value` through `message_class`; raises ValueError when it is not valid proto JSON."""
+    try:
+        message = json_format.ParseDict(value, message_class(), ignore_unknown_fields=False)
+    except json_format.ParseError as err:
+        raise ValueError(f"not a valid {message_class.DESCRIPTOR.full_name}: {err}") from err
+    return to_json(message)
+
+
+def render(message_class: type[Message], value: Mapping[str, Any], int_enums: bool) -> bytes:
+    """Wire bytes for `value` (already canonical proto JSON of `message_class`)."""
+    if not int_enums:
+        return json.dumps(value, separators=(",", ":")).encode()
+    message = json_format.ParseDict(value, message_class(), ignore_unknown_fields=False)
+    text: str = json_format.MessageToJson(message, use_integers_for_enums=True, indent=None)
+    return text.encode()
+
+
+def packed(type_name: str, value: Mapping[str, Any]) -> JsonDict:
+    """`value` as a google.protobuf.Any JSON object of type `type_name`."""
+    return {"@type": TYPE_URL_PREFIX + type_name, **value}

@@ -1,0 +1,242 @@
+"""Durable state: every resource and operation in SQLite (WAL) under the data dir, mirrored in memory.
+
+Reads (`Store.get`, `Store.children`) are lock-free lookups of immutable `Record`s, each caching its wire
+bytes, so a GET costs a dict lookup. Writes happen in `Store.transaction()`: changes are buffered, written to
+SQLite in one transaction, and only then published to memory, so a SIGKILL at any moment leaves either the
+old or the new state on disk, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from google.protobuf.message import Message
+
+from vertex_emulator import _protos
+
+JsonDict = dict[str, Any]
+
+DATASETS = "datasets"
+TRAINING_PIPELINES = "trainingPipelines"
+CUSTOM_JOBS = "customJobs"
+HYPERPARAMETER_TUNING_JOBS = "hyperparameterTuningJobs"
+BATCH_PREDICTION_JOBS = "batchPredictionJobs"
+MODELS = "models"  # model-level bookkeeping (version counter); the served bodies are the versions
+MODEL_VERSIONS = "modelVersions"
+OPERATIONS = "operations"
+
+MESSAGE_TYPES: dict[str, type[Message] | None] = {
+    DATASETS: _protos.DATASET,
+    TRAINING_PIPELINES: _protos.TRAINING_PIPELINE,
+    CUSTOM_JOBS: _protos.CUSTOM_JOB,
+    HYPERPARAMETER_TUNING_JOBS: _protos.HYPERPARAMETER_TUNING_JOB,
+    BATCH_PREDICTION_JOBS: _protos.BATCH_PREDICTION_JOB,
+    MODELS: None,
+    MODEL_VERSIONS: _protos.MODEL,
+    OPERATIONS: _protos.OPERATION,
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    internal TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, eq=False)
+class Record:
+    """One stored resource: its canonical proto JSON `body` plus emulator-only `internal` state.
+
+    Treat both dicts as read-only; change a record with `evolve` and `Transaction.put`.
+    """
+
+    name: str
+    kind: str
+    parent: str
+    seq: int
+    body: JsonDict
+    internal: JsonDict = field(default_factory=dict)
+    _wire: dict[bool, bytes] = field(default_factory=dict, repr=False)
+
+    def evolve(self, body: JsonDict | None = None, internal: JsonDict | None = None) -> Record:
+        return replace(
+            self,
+            body=self.body if body is None else body,
+            internal=self.internal if internal is None else internal,
+            _wire={},
+        )
+
+    def wire(self, int_enums: bool) -> bytes:
+        """The body as the API answers it, cached per enum encoding."""
+        cached = self._wire.get(int_enums)
+        if cached is None:
+            message_class = MESSAGE_TYPES[self.kind]
+            if message_class is None:
+                raise TypeError(f"{self.kind} records are not served")
+            cached = _protos.render(message_class, self.body, int_enums)
+            self._wire[int_enums] = cached
+        return cached
+
+
+class Transaction:
+    """Buffered changes; reads see them, other threads do not until commit."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.pending: dict[str, Record | None] = {}
+
+    def get(self, name: str) -> Record | None:
+        if name in self.pending:
+            return self.pending[name]
+        return self._store.get(name)
+
+    def children(self, kind: str, parent: str) -> list[Record]:
+        merged = {r.name: r for r in self._store.children(kind, parent)}
+        for name, record in self.pending.items():
+            if record is None:
+                merged.pop(name, None)
+            elif record.kind == kind and record.parent == parent:
+                merged[name] = record
+        return sorted(merged.values(), key=lambda r: r.seq)
+
+    def create(self, kind: str, name: str, parent: str, body: JsonDict, internal: JsonDict | None = None) -> Record:
+        record = Record(name, kind, parent, self._store.next_seq(), {}, internal or {})
+        return self.put(record.evolve(body=body))
+
+    def put(self, record: Record) -> Record:
+        message_class = MESSAGE_TYPES[record.kind]
+        if message_class is not None:
+            record = record.evolve(body=_protos.canonical(message_class, record.body))
+        self.pending[record.name] = record
+        return record
+
+    def delete(self, name: str) -> None:
+        self.pending[name] = None
+
+
+class Store:
+    """The emulator's state; one per data dir."""
+
+    def __init__(self, path: Path) -> None:
+        self.lock = threading.RLock()
+        self._local = threading.local()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a killed process (only an OS crash may lose the last commits).
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._records: dict[str, Record] = {}
+        self._by_parent: dict[tuple[str, str], dict[str, Record]] = {}
+        self._seq = 0
+        rows = self._db.execute("SELECT name, kind, parent, seq, body, internal FROM records ORDER BY seq")
+        for name, kind, parent, seq, body, internal in rows:
+            self._publish(Record(name, kind, parent, seq, json.loads(body), json.loads(internal)))
+            self._seq = max(self._seq, seq)
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+    def get(self, name: str) -> Record | None:
+        return self._records.get(name)
+
+    def children(self, kind: str, parent: str) -> list[Record]:
+        """Records of `kind` under `parent`, oldest first."""
+        return list(self._by_parent.get((kind, parent), {}).values())
+
+    def all(self, kind: str) -> list[Record]:
+        return sorted((r for r in self._records.values() if r.kind == kind), key=lambda r: r.seq)
+
+    def next_seq(self) -> int:
+        with self.lock:
+            self._seq += 1
+            return self._seq
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """A transaction; nested calls on the same thread join the outer one."""
+        with self.lock:
+            current: Transaction | None = getattr(self._local, "tx", None)
+            if current is not None:
+                yield current
+                return
+            tx = Transaction(self)
+            self._local.tx = tx
+            try:
+                yield tx
+            finally:
+                self._local.tx = None
+            if tx.pending:
+                self._commit(tx.pending)
+
+    def _commit(self, pending: dict[str, Record | None]) -> None:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for name, record in pending.items():
+                if record is None:
+                    db.execute("DELETE FROM records WHERE name = ?", (name,))
+                else:
+                    db.execute(
+                        "INSERT OR REPLACE INTO records (name, kind, parent, seq, body, internal) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            record.name,
+                            record.kind,
+                            record.parent,
+                            record.seq,
+                            json.dumps(record.body, separators=(",", ":")),
+                            json.dumps(record.internal, separators=(",", ":")),
+                        ),
+                    )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        for name, record in pending.items():
+            if record is None:
+                self._unpublish(name)
+            else:
+                self._publish(record)
+
+    def _publish(self, record: Record) -> None:
+        self._records[record.name] = record
+        self._by_parent.setdefault((record.kind, record.parent), {})[record.name] = record
+
+    def _unpublish(self, name: str) -> None:
+        record = self._records.pop(name, None)
+        if record is not None:
+            siblings = self._by_parent.get((record.kind, record.parent), {})
+            siblings.pop(name, None)
+
+    def setting(self, key: str) -> Any:
+        with self.lock:
+            row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put_setting(self, key: str, value: Any) -> None:
+        with self.lock:
+            self._db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+
+    def wipe(self) -> None:
+        """Forget everything (the control plane's reset)."""
+        with self.lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM records")
+            self._db.execute("DELETE FROM settings")
+            self._db.execute("COMMIT")
+            self._records.clear()
+            self._by_parent.clear()
