@@ -30,6 +30,9 @@ class ResourceBase(Named):
 
     project: Annotated[str | None, PLACEMENT] = None
     location: Annotated[str | None, PLACEMENT] = None
+    resource_key: Annotated[str | None, PROVIDER_ONLY] = None
+    """The Pulumi resource (project/stack/name), set by the resource class: with the spec it forms the label that
+    lets an interrupted create find its resource again."""
     create_time: Annotated[str | None, OUTPUT_ONLY] = None
     update_time: Annotated[str | None, OUTPUT_ONLY] = None
 

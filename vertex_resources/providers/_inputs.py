@@ -1,0 +1,97 @@
+"""Inputs as the engine sends them: with values not known yet during a preview, and with ``__provider``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any
+
+from pulumi.output import Unknown
+from pydantic import TypeAdapter
+
+from ..errors import Problem, SpecError
+from ..specs._base import ApiModel, FieldKind
+from ..specs.diff import field_changes
+
+__all__ = ["UNKNOWN", "check_problems", "has_unknowns", "plain_inputs", "spec_inputs"]
+
+PROVIDER_KEY = "__provider"
+UNKNOWN = "<unknown until apply>"
+"""What a value that is not known yet compares as in a diff: unequal to any real value."""
+
+Path = tuple[str | int, ...]
+
+
+def spec_inputs(spec_type: type[ApiModel], props: Mapping[str, Any]) -> dict[str, Any]:
+    """The props that are spec inputs (no ``__provider``, no outputs of an earlier create)."""
+    changes = field_changes(spec_type)
+    return {
+        key: value
+        for key, value in props.items()
+        if key in changes and changes[key].kind is not FieldKind.OUTPUT_ONLY and value is not None
+    }
+
+
+def _unknown_paths(value: Any, path: Path = ()) -> Iterator[Path]:
+    if isinstance(value, Unknown):
+        yield path
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _unknown_paths(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _unknown_paths(item, (*path, index))
+
+
+def has_unknowns(value: Any) -> bool:
+    return next(_unknown_paths(value), None) is not None
+
+
+def _without_unknowns(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_unknowns(v) for k, v in value.items() if not isinstance(v, Unknown)}
+    if isinstance(value, list | tuple):
+        return [None if isinstance(v, Unknown) else _without_unknowns(v) for v in value]
+    return value
+
+
+def _related(problem: Path, unknown: Path) -> bool:
+    shorter = min(len(problem), len(unknown))
+    return problem[:shorter] == unknown[:shorter]
+
+
+def check_problems(spec_type: type[ApiModel], props: Mapping[str, Any]) -> list[Problem]:
+    """Every problem of the inputs that known values already show; a problem at or around a value not known
+    yet is left for the real run (a preview must not fail on what it cannot see)."""
+    data = spec_inputs(spec_type, props)
+    unknown = list(_unknown_paths(data))
+    try:
+        spec_type.parse(_without_unknowns(data))
+    except SpecError as error:
+        return [p for p in error.problems if not any(_related(p.path, u) for u in unknown)]
+    return []
+
+
+@functools.cache
+def _field_adapter(spec_type: type[ApiModel], name: str) -> TypeAdapter[Any]:
+    info = spec_type.model_fields[name]
+    return TypeAdapter(Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation)
+
+
+def plain_inputs(spec_type: type[ApiModel], props: Mapping[str, Any]) -> dict[str, Any]:
+    """Normalized inputs for a diff: each field in its ``to_plain()`` form; a field holding a value not known yet
+    is ``UNKNOWN``. Raises ``SpecError`` for invalid known values (check reports those first)."""
+    data = spec_inputs(spec_type, props)
+    if not has_unknowns(data):
+        return spec_type.parse(data).to_plain()
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        if has_unknowns(value):
+            out[name] = UNKNOWN
+            continue
+        dumped = _field_adapter(spec_type, name).dump_python(
+            _field_adapter(spec_type, name).validate_python(value), mode="json", exclude_none=True
+        )
+        if dumped not in ({}, [], "", None):
+            out[name] = dumped
+    return out

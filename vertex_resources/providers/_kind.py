@@ -1,0 +1,112 @@
+"""What each resource kind does against the API; the lifecycle in ``_provider`` is the same for every kind.
+
+Jobs and pipelines share one implementation (their GAPIC methods follow one naming pattern); datasets and models
+override what differs (LRO creates, in-place updates, imports, versions).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from google.api_core import exceptions as gexc
+
+from ..specs._resource import ResourceBase
+from ._api import Session, json_to_message, message_to_json
+from ._config import Placement
+
+__all__ = ["JobKind", "KindApi"]
+
+LRO_TIMEOUT = 1800.0
+
+
+class KindApi:
+    """One resource kind's API calls; bodies and answers are v1 REST JSON dicts."""
+
+    kind: ClassVar[str]
+    spec_type: ClassVar[type[ResourceBase]]
+    long_running: ClassVar[bool] = False
+    extra_output_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
+        """Create the resource (one attempt, never retried here) and return it."""
+        raise NotImplementedError
+
+    def get(self, name: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
+        """Resources carrying ``label=value`` (how an interrupted create is found again)."""
+        raise NotImplementedError
+
+    def delete(self, name: str) -> None:
+        """Delete and wait for the delete to finish."""
+        raise NotImplementedError
+
+    def cancel(self, name: str) -> None:
+        raise NotImplementedError
+
+    def update(self, name: str, body: dict[str, Any], update_mask: list[str]) -> dict[str, Any]:
+        raise NotImplementedError(f"{self.kind} has no in-place update")
+
+    def after_create(self, spec: Any, resource: dict[str, Any]) -> dict[str, Any]:
+        """Work that follows a create or an adoption (a dataset's data import); returns the resource."""
+        return resource
+
+    def extra_outputs(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """Outputs derived from the resource beyond its own fields (uploaded model, backing jobs ...)."""
+        return {}
+
+
+class JobKind(KindApi):
+    """Training pipelines, custom jobs, tuning jobs and batch prediction jobs."""
+
+    long_running = True
+    service: ClassVar[str]  # "pipelines" or "jobs"
+    method_stem: ClassVar[str]  # "training_pipeline", "custom_job", ...
+    message_type_name: ClassVar[str]  # "TrainingPipeline", ...
+
+    @property
+    def _client(self) -> Any:
+        return getattr(self.session, self.service)
+
+    def _call(self, verb: str, plural: bool = False, **kwargs: Any) -> Any:
+        method = getattr(self._client, f"{verb}_{self.method_stem}{'s' if plural else ''}")
+        return method(**kwargs)
+
+    def _message_type(self) -> Any:
+        from google.cloud import aiplatform_v1
+
+        return getattr(aiplatform_v1, self.message_type_name)
+
+    def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
+        body = {**spec.to_api(), "labels": labels}
+        message = json_to_message(self._message_type(), body)
+        return message_to_json(self._call("create", parent=placement.parent, retry=None, **{self.method_stem: message}))
+
+    def get(self, name: str) -> dict[str, Any]:
+        return message_to_json(self._call("get", name=name, retry=self.session.retry))
+
+    def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
+        pages = self._call(
+            "list", plural=True, parent=placement.parent, filter=f"labels.{label}={value}", retry=self.session.retry
+        )
+        return [message_to_json(item) for item in pages]
+
+    def cancel(self, name: str) -> None:
+        try:
+            self._call("cancel", name=name, retry=self.session.retry)
+        except gexc.FailedPrecondition:
+            pass  # already terminal: nothing to cancel
+        except gexc.BadRequest as error:
+            if "cannot be cancel" not in str(error):
+                raise
+
+    def delete(self, name: str) -> None:
+        try:
+            operation = self._call("delete", name=name, retry=self.session.retry)
+            operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
+        except gexc.NotFound:
+            pass

@@ -1,0 +1,262 @@
+"""The lifecycle every kind shares: check, diff, create, read, update, delete.
+
+A provider object holds configuration only (it is pickled into Pulumi state); API sessions are built after
+``configure`` in the provider process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import sys
+import time
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from google.api_core import exceptions as gexc
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from ..errors import ApiError, ResourceFailed
+from ..specs._base import FieldKind
+from ..specs._resource import JobOutputs, ResourceBase
+from ..specs.diff import diff_specs, field_changes
+from ._api import TRANSIENT_ERRORS, Session
+from ._config import Placement, ProviderConfig
+from ._inputs import check_problems, plain_inputs, spec_inputs
+from ._kind import KindApi
+from ._wait import is_success, is_terminal, wait_until_terminal
+
+__all__ = ["CREATE_KEY_LABEL", "VertexProvider"]
+
+CREATE_KEY_LABEL = "pulumi-create-key"
+"""Label on every resource we create: a hash of the Pulumi resource (project/stack/name), its placement and its
+spec. An interrupted create finds its resource again by it instead of making a second one."""
+DEFAULT_WAIT = timedelta(hours=24)
+_CREATE_ATTEMPTS = 8
+
+
+class VertexProvider(ResourceProvider):
+    """Base of the six providers; ``api_type`` says which kind it manages."""
+
+    api_type: ClassVar[type[KindApi]]
+    serialize_as_secret_always = False  # it holds no secret: configuration arrives through configure()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._config = ProviderConfig()
+        self._sessions: dict[str, Session] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_config": ProviderConfig()}  # never pickle sessions (clients, credentials)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config = state.get("_config", ProviderConfig())
+        self._sessions = {}
+
+    # --- configuration -------------------------------------------------------------------------------------
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = ProviderConfig.from_stack(req.config)
+
+    @property
+    def spec_type(self) -> type[ResourceBase]:
+        return self.api_type.spec_type
+
+    def _api(self, location: str) -> KindApi:
+        session = self._sessions.get(location)
+        if session is None:
+            session = self._sessions[location] = Session(self._config, location)
+        return self.api_type(session)
+
+    def _placement(self, inputs: dict[str, Any]) -> Placement:
+        return self._config.placement(inputs.get("project"), inputs.get("location"))
+
+    def _describe(self, name: str) -> str:
+        return f"{self.api_type.kind} {name}"
+
+    # --- preview --------------------------------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = [
+            CheckFailure(problem.where or "(resource)", problem.message)
+            for problem in check_problems(self.spec_type, news)
+        ]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old = plain_inputs(self.spec_type, olds)
+        new = plain_inputs(self.spec_type, news)
+        for key, default in (("project", self._config.project), ("location", self._config.location)):
+            new.setdefault(key, default)  # the stack's placement is the resource's unless it says otherwise
+            old.setdefault(key, default)
+        result = diff_specs(self.spec_type, old, new)
+        return DiffResult(
+            changes=bool(result.changed),
+            replaces=list(result.replaces),
+            stables=[],
+            delete_before_replace=self._delete_before_replace(new),
+        )
+
+    def _delete_before_replace(self, new: dict[str, Any]) -> bool:
+        return False
+
+    # --- create ---------------------------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec = self.spec_type.parse(spec_inputs(self.spec_type, props))
+        placement = self._placement(spec.to_plain())
+        api = self._api(placement.location)
+        key = self._create_key(spec, placement)
+        labels = {**(getattr(spec, "labels", None) or {}), CREATE_KEY_LABEL: key}
+        resource = self._find_or_submit(api, placement, spec, labels, key)
+        resource = api.after_create(spec, resource)
+        name = resource["name"]
+        if api.long_running:
+            resource = self._wait_for(api, spec, resource)
+        return CreateResult(id_=name, outs=self._outputs(spec, placement, resource, api))
+
+    def _create_key(self, spec: ResourceBase, placement: Placement) -> str:
+        identity = json.dumps(
+            {
+                "resource": spec.resource_key,
+                "parent": placement.parent,
+                "kind": self.api_type.kind,
+                "spec": spec.to_api(),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(identity.encode()).hexdigest()[:40]
+
+    def _find_or_submit(
+        self, api: KindApi, placement: Placement, spec: ResourceBase, labels: dict[str, str], key: str
+    ) -> dict[str, Any]:
+        delay = self._config.retry_initial_delay
+        for attempt in range(_CREATE_ATTEMPTS):
+            leftovers = api.find(placement, CREATE_KEY_LABEL, key)
+            for found in leftovers:
+                state = found.get("state")
+                if not api.long_running or not is_terminal(state) or is_success(state):
+                    print(
+                        f"{self._describe(found['name'])}: adopting it (an earlier create made it)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    return found
+            for found in leftovers:  # only failed or cancelled ones are left: replace them
+                print(
+                    f"{self._describe(found['name'])}: deleting a {found.get('state')} leftover of an earlier create",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                api.delete(found["name"])
+            try:
+                return api.submit(placement, spec, labels)
+            except TRANSIENT_ERRORS as error:
+                if attempt == _CREATE_ATTEMPTS - 1:
+                    raise ApiError(f"creating {self.api_type.kind} failed {_CREATE_ATTEMPTS} times: {error}") from error
+                # The create may or may not have happened: look it up again before another attempt.
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 30.0)
+        raise AssertionError("unreachable")
+
+    def _wait_for(self, api: KindApi, spec: ResourceBase, resource: dict[str, Any]) -> dict[str, Any]:
+        assert isinstance(spec, JobOutputs)
+        name = resource["name"]
+        if not spec.wait_for_completion:
+            return resource
+        latest = {"resource": resource}
+
+        def fetch_state() -> str | None:
+            latest["resource"] = api.get(name)
+            return latest["resource"].get("state")
+
+        deadline = (spec.wait_timeout or DEFAULT_WAIT).total_seconds()
+        state = wait_until_terminal(fetch_state, describe=self._describe(name), deadline_seconds=deadline)
+        if not is_success(state):
+            error = latest["resource"].get("error") or {}
+            raise ResourceFailed(f"{self._describe(name)} ended {state}: {error.get('message', 'no error message')}")
+        return latest["resource"]
+
+    # --- outputs --------------------------------------------------------------------------------------------
+    def _outputs(
+        self, spec: ResourceBase, placement: Placement, resource: dict[str, Any], api: KindApi
+    ) -> dict[str, Any]:
+        reported = self.spec_type.from_api(resource).to_plain()
+        outs = spec.to_plain()
+        outs["project"], outs["location"] = placement.project, placement.location
+        for name, change in field_changes(self.spec_type).items():
+            if change.kind is FieldKind.OUTPUT_ONLY:
+                outs[name] = reported.get(name)
+        outs["resource_id"] = resource["name"].rsplit("/", 1)[-1]
+        outs.update(api.extra_outputs(resource))
+        return outs
+
+    # --- refresh --------------------------------------------------------------------------------------------
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        inputs = spec_inputs(self.spec_type, props)
+        placement = self._placement(inputs)
+        api = self._api(placement.location)
+        try:
+            resource = api.get(id_)
+        except gexc.NotFound:
+            return ReadResult(id_="", outs={})
+        # Fields the API can change in place may have drifted; the rest cannot change without a new resource
+        # (and reading them back would bring server-filled defaults that are not drift).
+        reported = self.spec_type.from_api(resource).to_plain()
+        for name, change in field_changes(self.spec_type).items():
+            if change.kind is FieldKind.UPDATABLE:
+                value = reported.get(name)
+                if name == "labels" and isinstance(value, dict):
+                    value = {k: v for k, v in value.items() if k != CREATE_KEY_LABEL} or None
+                if value is None:
+                    inputs.pop(name, None)
+                else:
+                    inputs[name] = value
+        spec = self.spec_type.parse(inputs)
+        return ReadResult(
+            id_=id_,
+            outs=self._outputs(spec, placement, resource, api),
+            inputs=spec_inputs(self.spec_type, spec.to_plain()),
+        )
+
+    # --- update ---------------------------------------------------------------------------------------------
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        spec = self.spec_type.parse(spec_inputs(self.spec_type, news))
+        placement = self._placement(spec.to_plain())
+        api = self._api(placement.location)
+        changes = diff_specs(self.spec_type, plain_inputs(self.spec_type, olds), spec.to_plain())
+        if changes.updates:
+            current = api.get(id_)
+            body = spec.to_api()
+            labels = {**(body.get("labels") or {})}
+            if CREATE_KEY_LABEL in (current.get("labels") or {}):
+                labels[CREATE_KEY_LABEL] = current["labels"][CREATE_KEY_LABEL]
+            body["labels"] = labels
+            resource = api.update(id_, body, list(changes.update_mask))
+        else:
+            resource = api.get(id_)  # provider-only changes: nothing to tell the API
+        return UpdateResult(outs=self._outputs(spec, placement, resource, api))
+
+    # --- delete ---------------------------------------------------------------------------------------------
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        placement = self._placement(spec_inputs(self.spec_type, props))
+        api = self._api(placement.location)
+        try:
+            resource = api.get(id_)
+        except gexc.NotFound:
+            return
+        if api.long_running and not is_terminal(resource.get("state")):
+            api.cancel(id_)
+            wait_until_terminal(
+                lambda: api.get(id_).get("state"),
+                describe=self._describe(id_),
+                deadline_seconds=DEFAULT_WAIT.total_seconds(),
+            )
+        api.delete(id_)

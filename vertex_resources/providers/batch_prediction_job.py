@@ -1,0 +1,81 @@
+"""BatchPredictionJob: a model (or one of its versions) run over files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pulumi
+
+from ..specs import (
+    BatchDedicatedResources,
+    BatchPredictionInputConfig,
+    BatchPredictionJobDefinition,
+    BatchPredictionOutputConfig,
+    EncryptionSpec,
+    InstanceConfig,
+    ManualBatchTuningParameters,
+)
+from ._kind import JobKind
+from ._provider import VertexProvider
+from ._resource import VertexResource
+
+__all__ = ["BatchPredictionJob", "BatchPredictionJobArgs", "BatchPredictionJobProvider"]
+
+
+class BatchPredictionJobApi(JobKind):
+    kind = "BatchPredictionJob"
+    spec_type = BatchPredictionJobDefinition
+    service = "jobs"
+    method_stem = "batch_prediction_job"
+    message_type_name = "BatchPredictionJob"
+    extra_output_names = ("output_directory",)
+
+    def extra_outputs(self, resource: dict[str, Any]) -> dict[str, Any]:
+        return {"output_directory": (resource.get("outputInfo") or {}).get("gcsOutputDirectory")}
+
+
+class BatchPredictionJobProvider(VertexProvider):
+    api_type = BatchPredictionJobApi
+
+
+@dataclass
+class BatchPredictionJobArgs:
+    """Inputs of a BatchPredictionJob; every field replaces the job when it changes. ``model`` takes a model
+    name (``TrainingPipeline.model_name``), optionally with ``@version`` or ``@alias``."""
+
+    display_name: pulumi.Input[str]
+    model: pulumi.Input[str]
+    input_config: pulumi.Input[BatchPredictionInputConfig | Mapping[str, Any]]
+    output_config: pulumi.Input[BatchPredictionOutputConfig | Mapping[str, Any]]
+    dedicated_resources: pulumi.Input[BatchDedicatedResources | Mapping[str, Any]] | None = None
+    manual_batch_tuning_parameters: pulumi.Input[ManualBatchTuningParameters | Mapping[str, Any]] | None = None
+    model_parameters: pulumi.Input[Any] | None = None
+    instance_config: pulumi.Input[InstanceConfig | Mapping[str, Any]] | None = None
+    generate_explanation: pulumi.Input[bool] | None = None
+    service_account: pulumi.Input[str] | None = None
+    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
+    project: pulumi.Input[str] | None = None
+    location: pulumi.Input[str] | None = None
+    wait_for_completion: bool | None = None
+    wait_timeout: timedelta | str | int | None = None
+
+
+class BatchPredictionJob(VertexResource, module="vertex", name="BatchPredictionJob"):
+    state: pulumi.Output[str]
+    error: pulumi.Output[Mapping[str, Any]]
+    start_time: pulumi.Output[str]
+    end_time: pulumi.Output[str]
+    output_info: pulumi.Output[Mapping[str, Any]]
+    output_directory: pulumi.Output[str]
+    completion_stats: pulumi.Output[Mapping[str, Any]]
+    partial_failures: pulumi.Output[Sequence[Mapping[str, Any]]]
+    model_version_id: pulumi.Output[str]
+
+    def __init__(
+        self, resource_name: str, args: BatchPredictionJobArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(BatchPredictionJobProvider(), resource_name, args, opts)

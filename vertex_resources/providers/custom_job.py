@@ -1,0 +1,59 @@
+"""CustomJob: one training job on worker pools."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pulumi
+
+from ..specs import CustomJobDefinition, CustomJobSpec, EncryptionSpec
+from ._kind import JobKind
+from ._provider import VertexProvider
+from ._resource import VertexResource
+
+__all__ = ["CustomJob", "CustomJobArgs", "CustomJobProvider"]
+
+
+class CustomJobApi(JobKind):
+    kind = "CustomJob"
+    spec_type = CustomJobDefinition
+    service = "jobs"
+    method_stem = "custom_job"
+    message_type_name = "CustomJob"
+    extra_output_names = ("output_directory",)
+
+    def extra_outputs(self, resource: dict[str, Any]) -> dict[str, Any]:
+        job_spec = resource.get("jobSpec") or {}
+        return {"output_directory": (job_spec.get("baseOutputDirectory") or {}).get("outputUriPrefix")}
+
+
+class CustomJobProvider(VertexProvider):
+    api_type = CustomJobApi
+
+
+@dataclass
+class CustomJobArgs:
+    """Inputs of a CustomJob; every field replaces the job when it changes."""
+
+    display_name: pulumi.Input[str]
+    job_spec: pulumi.Input[CustomJobSpec | Mapping[str, Any]]
+    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
+    project: pulumi.Input[str] | None = None
+    location: pulumi.Input[str] | None = None
+    wait_for_completion: bool | None = None
+    wait_timeout: timedelta | str | int | None = None
+
+
+class CustomJob(VertexResource, module="vertex", name="CustomJob"):
+    state: pulumi.Output[str]
+    error: pulumi.Output[Mapping[str, Any]]
+    start_time: pulumi.Output[str]
+    end_time: pulumi.Output[str]
+    output_directory: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: CustomJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(CustomJobProvider(), resource_name, args, opts)

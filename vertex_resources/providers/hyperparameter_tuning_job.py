@@ -1,0 +1,67 @@
+"""HyperparameterTuningJob: trials of a job over a study's parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pulumi
+
+from ..specs import CustomJobSpec, EncryptionSpec, HyperparameterTuningJobDefinition, StudySpec
+from ._kind import JobKind
+from ._provider import VertexProvider
+from ._resource import VertexResource
+from ._trials import best_trial
+
+__all__ = ["HyperparameterTuningJob", "HyperparameterTuningJobArgs", "HyperparameterTuningJobProvider"]
+
+
+class HyperparameterTuningJobApi(JobKind):
+    kind = "HyperparameterTuningJob"
+    spec_type = HyperparameterTuningJobDefinition
+    service = "jobs"
+    method_stem = "hyperparameter_tuning_job"
+    message_type_name = "HyperparameterTuningJob"
+    extra_output_names = ("best_trial",)
+
+    def extra_outputs(self, resource: dict[str, Any]) -> dict[str, Any]:
+        return {"best_trial": best_trial(resource)}
+
+
+class HyperparameterTuningJobProvider(VertexProvider):
+    api_type = HyperparameterTuningJobApi
+
+
+@dataclass
+class HyperparameterTuningJobArgs:
+    """Inputs of a HyperparameterTuningJob; every field replaces the job when it changes."""
+
+    display_name: pulumi.Input[str]
+    study_spec: pulumi.Input[StudySpec | Mapping[str, Any]]
+    max_trial_count: pulumi.Input[int]
+    parallel_trial_count: pulumi.Input[int]
+    trial_job_spec: pulumi.Input[CustomJobSpec | Mapping[str, Any]]
+    max_failed_trial_count: pulumi.Input[int] | None = None
+    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
+    project: pulumi.Input[str] | None = None
+    location: pulumi.Input[str] | None = None
+    wait_for_completion: bool | None = None
+    wait_timeout: timedelta | str | int | None = None
+
+
+class HyperparameterTuningJob(VertexResource, module="vertex", name="HyperparameterTuningJob"):
+    state: pulumi.Output[str]
+    error: pulumi.Output[Mapping[str, Any]]
+    start_time: pulumi.Output[str]
+    end_time: pulumi.Output[str]
+    trials: pulumi.Output[Sequence[Mapping[str, Any]]]
+    best_trial: pulumi.Output[Mapping[str, Any]]
+    """``{"id", "parameters", "metrics", "custom_job"}`` of the best succeeded trial."""
+
+    def __init__(
+        self, resource_name: str, args: HyperparameterTuningJobArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(HyperparameterTuningJobProvider(), resource_name, args, opts)

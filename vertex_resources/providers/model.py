@@ -1,0 +1,124 @@
+"""Model: upload artifacts with a serving container, or a new version of a parent model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from google.api_core import exceptions as gexc
+
+from ..specs import EncryptionSpec, ModelContainerSpec, ModelDefinition, PredictSchemata
+from ._api import json_to_message, message_to_json
+from ._config import Placement
+from ._kind import LRO_TIMEOUT, KindApi
+from ._provider import VertexProvider
+from ._resource import VertexResource
+
+__all__ = ["Model", "ModelArgs", "ModelProvider"]
+
+
+def _versioned(model: dict[str, Any]) -> dict[str, Any]:
+    """A model's ``name`` names the version we manage: ``projects/*/locations/*/models/ID@VERSION``."""
+    name = str(model.get("name", "")).split("@", 1)[0]
+    version = model.get("versionId")
+    return {**model, "name": f"{name}@{version}" if version else name}
+
+
+class ModelApi(KindApi):
+    kind = "Model"
+    spec_type = ModelDefinition
+    extra_output_names = ("model_name", "version_id")
+
+    def _message(self, body: dict[str, Any]) -> Any:
+        from google.cloud import aiplatform_v1
+
+        return json_to_message(aiplatform_v1.Model, body)
+
+    def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
+        request = spec.upload_request()
+        operation = self.session.models.upload_model(
+            parent=placement.parent,
+            model=self._message({**request["model"], "labels": labels}),
+            parent_model=request.get("parentModel", ""),
+            model_id=request.get("modelId", ""),
+            service_account=request.get("serviceAccount", ""),
+            retry=None,
+        )
+        uploaded = operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
+        return self.get(f"{uploaded.model}@{uploaded.model_version_id}")
+
+    def get(self, name: str) -> dict[str, Any]:
+        return _versioned(message_to_json(self.session.models.get_model(name=name, retry=self.session.retry)))
+
+    def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
+        pages = self.session.models.list_models(
+            parent=placement.parent, filter=f"labels.{label}={value}", retry=self.session.retry
+        )
+        found = [_versioned(message_to_json(item)) for item in pages]
+        return found
+
+    def delete(self, name: str) -> None:
+        base = name.split("@", 1)[0]
+        try:
+            versions = list(self.session.models.list_model_versions(name=base, retry=self.session.retry))
+            if len(versions) > 1 and "@" in name:
+                operation = self.session.models.delete_model_version(name=name, retry=self.session.retry)
+            else:
+                operation = self.session.models.delete_model(name=base, retry=self.session.retry)
+            operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
+        except gexc.NotFound:
+            pass
+
+    def update(self, name: str, body: dict[str, Any], update_mask: list[str]) -> dict[str, Any]:
+        from google.protobuf import field_mask_pb2
+
+        updated = self.session.models.update_model(
+            model=self._message({**body, "name": name}),
+            update_mask=field_mask_pb2.FieldMask(paths=update_mask),
+            retry=self.session.retry,
+        )
+        return _versioned(message_to_json(updated))
+
+    def extra_outputs(self, resource: dict[str, Any]) -> dict[str, Any]:
+        return {"model_name": str(resource["name"]).split("@", 1)[0], "version_id": resource.get("versionId")}
+
+
+class ModelProvider(VertexProvider):
+    api_type = ModelApi
+
+    def _delete_before_replace(self, new: dict[str, Any]) -> bool:
+        return bool(new.get("model_id"))  # a fixed model id cannot exist twice
+
+
+@dataclass
+class ModelArgs:
+    """Inputs of a Model upload. ``display_name``, ``description`` and ``labels`` update in place; any other
+    change uploads a replacement. With ``parent_model`` the upload is a new version of that model."""
+
+    display_name: pulumi.Input[str]
+    artifact_uri: pulumi.Input[str]
+    container_spec: pulumi.Input[ModelContainerSpec | Mapping[str, Any]]
+    description: pulumi.Input[str] | None = None
+    predict_schemata: pulumi.Input[PredictSchemata | Mapping[str, Any]] | None = None
+    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    version_aliases: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    version_description: pulumi.Input[str] | None = None
+    parent_model: pulumi.Input[str] | None = None
+    model_id: pulumi.Input[str] | None = None
+    service_account: pulumi.Input[str] | None = None
+    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
+    project: pulumi.Input[str] | None = None
+    location: pulumi.Input[str] | None = None
+
+
+class Model(VertexResource, module="vertex", name="Model"):
+    """``name`` is the version this resource uploaded (``.../models/ID@VERSION``); ``model_name`` the model."""
+
+    model_name: pulumi.Output[str]
+    version_id: pulumi.Output[str]
+    version_create_time: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: ModelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(ModelProvider(), resource_name, args, opts)
