@@ -40,6 +40,8 @@ class ProviderConfig:
     """First backoff of a retried call (``vertex:retryInitialDelay``); it doubles up to 30 s."""
     retry_timeout: float = 600.0
     """How long one call keeps being retried on transient errors (``vertex:retryTimeout``)."""
+    poll_initial_interval: float = 2.0
+    """First wait between two polls of a running job (``vertex:pollInitialInterval``); it grows to 60 s."""
 
     @classmethod
     def from_stack(cls, config: ConfigSource) -> ProviderConfig:
@@ -65,6 +67,7 @@ class ProviderConfig:
             endpoint=first("vertex:endpoint"),
             retry_initial_delay=seconds("vertex:retryInitialDelay", 0.5),
             retry_timeout=seconds("vertex:retryTimeout", 600.0),
+            poll_initial_interval=seconds("vertex:pollInitialInterval", 2.0),
         )
 
     @property

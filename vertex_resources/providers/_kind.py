@@ -90,9 +90,8 @@ class JobKind(KindApi):
         return message_to_json(self._call("get", name=name, retry=self.session.retry))
 
     def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
-        pages = self._call(
-            "list", plural=True, parent=placement.parent, filter=f"labels.{label}={value}", retry=self.session.retry
-        )
+        request = {"parent": placement.parent, "filter": f"labels.{label}={value}"}
+        pages = self._call("list", plural=True, request=request, retry=self.session.retry)
         return [message_to_json(item) for item in pages]
 
     def cancel(self, name: str) -> None:

@@ -34,7 +34,7 @@ from ._api import TRANSIENT_ERRORS, Session
 from ._config import Placement, ProviderConfig
 from ._inputs import check_problems, plain_inputs, spec_inputs
 from ._kind import KindApi
-from ._wait import is_success, is_terminal, wait_until_terminal
+from ._wait import PollPolicy, is_success, is_terminal, wait_until_terminal
 
 __all__ = ["CREATE_KEY_LABEL", "VertexProvider"]
 
@@ -43,6 +43,11 @@ CREATE_KEY_LABEL = "pulumi-create-key"
 spec. An interrupted create finds its resource again by it instead of making a second one."""
 DEFAULT_WAIT = timedelta(hours=24)
 _CREATE_ATTEMPTS = 8
+
+
+def _user_labels(labels: dict[str, str]) -> dict[str, str] | None:
+    """Labels as the user wrote them: without ours and without the API's own (``aiplatform.googleapis.com/...``)."""
+    return {k: v for k, v in labels.items() if k != CREATE_KEY_LABEL and "googleapis.com/" not in k} or None
 
 
 class VertexProvider(ResourceProvider):
@@ -66,6 +71,10 @@ class VertexProvider(ResourceProvider):
     # --- configuration -------------------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
         self._config = ProviderConfig.from_stack(req.config)
+
+    @property
+    def _poll_policy(self) -> PollPolicy:
+        return PollPolicy(initial=self._config.poll_initial_interval)
 
     @property
     def spec_type(self) -> type[ResourceBase]:
@@ -178,7 +187,9 @@ class VertexProvider(ResourceProvider):
             return latest["resource"].get("state")
 
         deadline = (spec.wait_timeout or DEFAULT_WAIT).total_seconds()
-        state = wait_until_terminal(fetch_state, describe=self._describe(name), deadline_seconds=deadline)
+        state = wait_until_terminal(
+            fetch_state, describe=self._describe(name), deadline_seconds=deadline, policy=self._poll_policy
+        )
         if not is_success(state):
             error = latest["resource"].get("error") or {}
             raise ResourceFailed(f"{self._describe(name)} ended {state}: {error.get('message', 'no error message')}")
@@ -214,7 +225,7 @@ class VertexProvider(ResourceProvider):
             if change.kind is FieldKind.UPDATABLE:
                 value = reported.get(name)
                 if name == "labels" and isinstance(value, dict):
-                    value = {k: v for k, v in value.items() if k != CREATE_KEY_LABEL} or None
+                    value = _user_labels(value)
                 if value is None:
                     inputs.pop(name, None)
                 else:
@@ -258,5 +269,6 @@ class VertexProvider(ResourceProvider):
                 lambda: api.get(id_).get("state"),
                 describe=self._describe(id_),
                 deadline_seconds=DEFAULT_WAIT.total_seconds(),
+                policy=self._poll_policy,
             )
         api.delete(id_)

@@ -39,7 +39,7 @@ class DatasetApi(KindApi):
 
     def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
         pages = self.session.datasets.list_datasets(
-            parent=placement.parent, filter=f"labels.{label}={value}", retry=self.session.retry
+            request={"parent": placement.parent, "filter": f"labels.{label}={value}"}, retry=self.session.retry
         )
         return [message_to_json(item) for item in pages]
 

@@ -54,7 +54,7 @@ class ModelApi(KindApi):
 
     def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
         pages = self.session.models.list_models(
-            parent=placement.parent, filter=f"labels.{label}={value}", retry=self.session.retry
+            request={"parent": placement.parent, "filter": f"labels.{label}={value}"}, retry=self.session.retry
         )
         found = [_versioned(message_to_json(item)) for item in pages]
         return found
