@@ -133,7 +133,13 @@ class JobLifecycle:
 
     # -- JobEvents -----------------------------------------------------------------------------------
     def get(self, name: str) -> JsonDict | None:
+        """Any resource by name (a model reference resolves to its version)."""
         record = self._store.get(name)
+        if record is None and "/models/" in name:
+            try:
+                record = _registry.resolve(self._store, name)
+            except ApiError:
+                return None
         return None if record is None else dict(record.body)
 
     def running(self, name: str) -> JsonDict:

@@ -247,7 +247,8 @@ class ScheduledRunner:
             if backing and backing_job:
                 self._events.update(backing, {"trials": self._trials(backing, backing_job)})
         elif ticket.kind is JobKind.BATCH_PREDICTION_JOB:
-            fields = _prediction_outputs(ticket.resource)
+            model = self._events.get(str(ticket.resource.get("model", ""))) or {}
+            fields = _prediction_outputs(ticket.resource, str(model.get("displayName", "model")))
         self._events.succeeded(name, fields)
 
     def _trials(self, job_name: str, job: Mapping[str, Any]) -> list[JsonDict]:
@@ -307,15 +308,15 @@ def _parameter_value(parameter: Mapping[str, Any], index: int, count: int) -> An
     return None
 
 
-def _prediction_outputs(job: Mapping[str, Any]) -> JsonDict:
+def _prediction_outputs(job: Mapping[str, Any], model_display_name: str) -> JsonDict:
     destination = job.get("outputConfig", {}).get("gcsDestination", {}).get("outputUriPrefix")
     stamp = datetime.now(timezone.utc).strftime("%Y_%m_%dT%H_%M_%S_%fZ")[:-4] + "Z"
     fields: JsonDict = {
         "completionStats": {"successfulCount": "0", "failedCount": "0", "incompleteCount": "0"},
     }
     if destination:
-        model = job.get("model", "model").rsplit("/", 1)[-1]
-        fields["outputInfo"] = {"gcsOutputDirectory": f"{destination.rstrip('/')}/prediction-{model}-{stamp}"}
+        directory = f"{destination.rstrip('/')}/prediction-{model_display_name}-{stamp}"
+        fields["outputInfo"] = {"gcsOutputDirectory": directory}
     return fields
 
 
