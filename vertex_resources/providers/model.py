@@ -38,14 +38,12 @@ class ModelApi(KindApi):
 
     def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
         request = spec.upload_request()
-        operation = self.session.models.upload_model(
-            parent=placement.parent,
-            model=self._message({**request["model"], "labels": labels}),
-            parent_model=request.get("parentModel", ""),
-            model_id=request.get("modelId", ""),
-            service_account=request.get("serviceAccount", ""),
-            retry=None,
-        )
+        upload = {"parent": placement.parent, "model": self._message({**request["model"], "labels": labels})}
+        for key, field in (("parentModel", "parent_model"), ("modelId", "model_id"),
+                           ("serviceAccount", "service_account")):
+            if key in request:
+                upload[field] = request[key]
+        operation = self.session.models.upload_model(request=upload, retry=None)
         uploaded = operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
         return self.get(f"{uploaded.model}@{uploaded.model_version_id}")
 

@@ -1,0 +1,166 @@
+"""Every kind through Pulumi's provider server against the emulator: check (also with unknowns), create, an
+unchanged diff, a replacing diff, in-place update where the API has one, refresh, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from google.api_core import exceptions as gexc
+
+from vertex_emulator import ControlClient, Emulator
+from vertex_emulator.testing import gapic_clients
+
+from .harness import UNKNOWN, ProviderServer
+from .specs import INPUTS, REPLACING_CHANGE
+
+JOB_KINDS = ("CustomJob", "HyperparameterTuningJob", "TrainingPipeline", "BatchPredictionJob")
+
+
+def _get(emulator: Emulator, kind: str, name: str) -> Any:
+    clients = gapic_clients(emulator.endpoint)
+    getter = {
+        "Dataset": clients.dataset.get_dataset,
+        "Model": clients.model.get_model,
+        "CustomJob": clients.job.get_custom_job,
+        "HyperparameterTuningJob": clients.job.get_hyperparameter_tuning_job,
+        "TrainingPipeline": clients.pipeline.get_training_pipeline,
+        "BatchPredictionJob": clients.job.get_batch_prediction_job,
+    }[kind]
+    return getter(name=name)
+
+
+def _uploaded_model(emulator: Emulator) -> str:
+    from google.cloud import aiplatform_v1
+
+    model = aiplatform_v1.Model(
+        display_name="scorer",
+        artifact_uri="gs://acme/models/1/",
+        container_spec=aiplatform_v1.ModelContainerSpec(image_uri=INPUTS["Model"][1]["container_spec"]["image_uri"]),
+    )
+    clients = gapic_clients(emulator.endpoint)
+    uploaded = clients.model.upload_model(parent="projects/acme-ml/locations/us-central1", model=model).result()
+    return str(uploaded.model)
+
+
+@pytest.mark.parametrize("kind", sorted(INPUTS))
+def test_full_lifecycle(kind: str, server: ProviderServer, control: ControlClient, emulator: Emulator) -> None:
+    provider_type, inputs = INPUTS[kind]
+    if kind == "BatchPredictionJob":
+        inputs = {**inputs, "model": _uploaded_model(emulator)}
+        control.reset_counters()
+    resource = server.resource(provider_type(), f"{kind.lower()}-1")
+
+    preview = resource.check({**inputs, "display_name": UNKNOWN})
+    assert preview.failures == []
+    assert control.counters() == {}, "check never calls the API"
+
+    checked = resource.check(inputs)
+    assert checked.failures == []
+    id_, outs = resource.create(checked.inputs)
+    assert outs["name"] == id_
+    assert outs["project"] == "acme-ml"
+    assert outs["location"] == "us-central1"
+    assert outs["resource_id"] == id_.split("/")[-1].split("@")[0] or kind == "Model"
+    if kind in JOB_KINDS:
+        assert outs["state"].endswith("_SUCCEEDED")
+        assert outs["end_time"]
+
+    assert resource.diff(id_, outs, inputs).changes is False, "an unchanged program previews no changes"
+    field, value = REPLACING_CHANGE[kind]
+    replacing = resource.diff(id_, outs, {**inputs, field: value})
+    assert replacing.changes
+    assert replacing.replaces == [field]
+    assert resource.diff(id_, outs, {**inputs, "display_name": UNKNOWN}).changes
+
+    if kind in ("Dataset", "Model"):
+        renamed = {**inputs, "display_name": f"{inputs['display_name']}-renamed", "labels": {"team": "ml-ops"}}
+        in_place = resource.diff(id_, outs, renamed)
+        assert (in_place.changes, in_place.replaces) == (True, [])
+        outs = resource.update(id_, outs, renamed)
+        assert outs["display_name"] == renamed["display_name"]
+        remote = _get(emulator, kind, id_)
+        assert remote.display_name == renamed["display_name"]
+        assert remote.labels["team"] == "ml-ops"
+        assert "pulumi-create-key" in remote.labels, "the create key survives an update of the labels"
+        inputs = renamed
+        assert resource.diff(id_, outs, inputs).changes is False
+
+    read_id, read_outs, read_inputs = resource.read(id_, outs)
+    assert read_id == id_
+    assert resource.diff(id_, read_outs, inputs).changes is False, "a refresh of an unchanged resource is quiet"
+    assert read_inputs["display_name"] == inputs["display_name"]
+
+    resource.delete(id_, outs)
+    with pytest.raises(gexc.NotFound):
+        _get(emulator, kind, id_)
+    resource.delete(id_, outs)  # deleting what is already gone is done
+
+
+def test_batch_prediction_consumes_the_pipeline_model(server: ProviderServer, control: ControlClient) -> None:
+    pipeline_type, pipeline_inputs = INPUTS["TrainingPipeline"]
+    pipeline = server.resource(pipeline_type(), "pipeline")
+    _, pipeline_outs = pipeline.create(pipeline.check(pipeline_inputs).inputs)
+    assert pipeline_outs["model_name"].startswith("projects/")
+    assert pipeline_outs["model_version_id"] == "1"
+    assert pipeline_outs["backing_custom_job"]
+    batch_type, batch_inputs = INPUTS["BatchPredictionJob"]
+    batch = server.resource(batch_type(), "score")
+    _, outs = batch.create(batch.check({**batch_inputs, "model": pipeline_outs["model_name"]}).inputs)
+    assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert outs["model"] == pipeline_outs["model_name"]
+
+
+def test_refresh_sees_deletion_and_relabelling_outside_pulumi(
+    server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    from google.protobuf import field_mask_pb2
+
+    provider_type, inputs = INPUTS["Dataset"]
+    resource = server.resource(provider_type(), "drift")
+    id_, outs = resource.create(resource.check(inputs).inputs)
+    clients = gapic_clients(emulator.endpoint)
+    remote = clients.dataset.get_dataset(name=id_)
+    remote.labels["team"] = "someone-else"
+    clients.dataset.update_dataset(dataset=remote, update_mask=field_mask_pb2.FieldMask(paths=["labels"]))
+
+    _, refreshed, refreshed_inputs = resource.read(id_, outs)
+    assert refreshed_inputs["labels"] == {"team": "someone-else"}
+    drift = resource.diff(id_, refreshed, inputs)
+    assert (drift.changes, drift.replaces) == (True, []), "relabelling shows as an in-place update"
+
+    clients.dataset.delete_dataset(name=id_).result()
+    gone_id, _, _ = resource.read(id_, refreshed)
+    assert gone_id == ""
+
+
+def test_delete_while_running_cancels_then_deletes(
+    server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    control.set_job_timing("*", mode="hold")
+    provider_type, inputs = INPUTS["TrainingPipeline"]
+    resource = server.resource(provider_type(), "running")
+    id_, outs = resource.create(resource.check({**inputs, "wait_for_completion": False}).inputs)
+    assert outs["state"] in ("PIPELINE_STATE_QUEUED", "PIPELINE_STATE_PENDING", "PIPELINE_STATE_RUNNING")
+    resource.delete(id_, outs)
+    clients = gapic_clients(emulator.endpoint)
+    assert list(clients.pipeline.list_training_pipelines(parent="projects/acme-ml/locations/us-central1")) == []
+    counters = control.counters()
+    assert counters.get("CancelTrainingPipeline") == 1
+    assert counters.get("DeleteTrainingPipeline") == 1
+
+
+def test_failed_job_fails_the_create_with_the_api_message(server: ProviderServer, control: ControlClient) -> None:
+    control.set_job_timing("customJobs", outcome="fail", error_message="trainer exited with code 3")
+    provider_type, inputs = INPUTS["CustomJob"]
+    resource = server.resource(provider_type(), "doomed")
+    with pytest.raises(Exception, match="trainer exited with code 3") as caught:
+        resource.create(resource.check(inputs).inputs)
+    assert "CustomJob projects/" in str(caught.value)
+    assert "JOB_STATE_FAILED" in str(caught.value)
+
+    # The next `up` deletes the failed leftover and creates the job again.
+    control.set_job_timing("customJobs", outcome="succeed")
+    _, outs = resource.create(resource.check(inputs).inputs)
+    assert outs["state"] == "JOB_STATE_SUCCEEDED"
+    assert control.counters().get("DeleteCustomJob") == 1
