@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 
 from ..errors import Problem, SpecError
 from ..specs._base import ApiModel, FieldKind
+from ..specs._rules import NOT_KNOWN_YET
 from ..specs.diff import field_changes
 
 __all__ = ["UNKNOWN", "check_problems", "has_unknowns", "plain_inputs", "spec_inputs"]
@@ -47,11 +48,15 @@ def has_unknowns(value: Any) -> bool:
     return next(_unknown_paths(value), None) is not None
 
 
-def _without_unknowns(value: Any) -> Any:
+def _with_placeholders(value: Any) -> Any:
+    """Unknowns become a placeholder string (most values not known yet are names, ids or URIs), so the rules
+    around them still run; whatever the placeholder itself breaks is filtered out by path."""
+    if isinstance(value, Unknown):
+        return NOT_KNOWN_YET
     if isinstance(value, Mapping):
-        return {k: _without_unknowns(v) for k, v in value.items() if not isinstance(v, Unknown)}
+        return {k: _with_placeholders(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [None if isinstance(v, Unknown) else _without_unknowns(v) for v in value]
+        return [_with_placeholders(v) for v in value]
     return value
 
 
@@ -66,7 +71,7 @@ def check_problems(spec_type: type[ApiModel], props: Mapping[str, Any]) -> list[
     data = spec_inputs(spec_type, props)
     unknown = list(_unknown_paths(data))
     try:
-        spec_type.parse(_without_unknowns(data))
+        spec_type.parse(_with_placeholders(data))
     except SpecError as error:
         return [p for p in error.problems if not any(_related(p.path, u) for u in unknown)]
     return []

@@ -39,8 +39,11 @@ class ModelApi(KindApi):
     def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
         request = spec.upload_request()
         upload = {"parent": placement.parent, "model": self._message({**request["model"], "labels": labels})}
-        for key, field in (("parentModel", "parent_model"), ("modelId", "model_id"),
-                           ("serviceAccount", "service_account")):
+        for key, field in (
+            ("parentModel", "parent_model"),
+            ("modelId", "model_id"),
+            ("serviceAccount", "service_account"),
+        ):
             if key in request:
                 upload[field] = request[key]
         operation = self.session.models.upload_model(request=upload, retry=None)

@@ -11,6 +11,8 @@ MAX_DISPLAY_NAME = 128
 MAX_LABELS = 64
 _LABEL_KEY = re.compile(r"^[\w-]{1,63}$", re.UNICODE)
 _LABEL_VALUE = re.compile(r"^[\w-]{0,63}$", re.UNICODE)
+NOT_KNOWN_YET = "unknown-until-apply"
+"""Stands for a value a Pulumi preview does not know yet; format rules let it pass (its own rules run at apply)."""
 MODEL_ID = re.compile(r"^[a-z_][a-z0-9_-]{0,62}$")
 
 
@@ -39,6 +41,8 @@ def uri_problems(uris: Iterable[str] | str | None, scheme: str, path: tuple[str 
     if uris is None:
         return
     if isinstance(uris, str):
+        if uris == NOT_KNOWN_YET:
+            return
         if not uris.startswith(scheme) or len(uris) <= len(scheme):
             yield Problem(path, f"must be a {scheme} URI, got {uris!r}")
         return

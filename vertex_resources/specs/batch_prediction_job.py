@@ -10,7 +10,7 @@ from pydantic import Field
 from ..errors import Problem
 from ._base import OUTPUT_ONLY, REPLACE, ApiModel
 from ._resource import JobOutputs, Status
-from ._rules import display_name_problems, label_problems, uri_problems
+from ._rules import NOT_KNOWN_YET, display_name_problems, label_problems, uri_problems
 from ._wire import Int64
 from .data import BigQueryDestination
 from .dataset import GcsSource
@@ -148,7 +148,7 @@ class BatchPredictionJobDefinition(JobOutputs):
     def _problems(self) -> Iterator[Problem]:
         yield from display_name_problems(self.display_name)
         yield from label_problems(self.labels)
-        if not MODEL_NAME.match(self.model):
+        if self.model != NOT_KNOWN_YET and not MODEL_NAME.match(self.model):
             yield Problem(
                 ("model",),
                 "must be a model name like projects/P/locations/L/models/ID, optionally "

@@ -11,7 +11,7 @@ from pydantic import Field
 from ..errors import Problem
 from ._base import OUTPUT_ONLY, PLACEMENT, REPLACE, ApiModel, updatable
 from ._resource import Named, ResourceBase
-from ._rules import MODEL_ID, display_name_problems, label_problems, uri_problems
+from ._rules import MODEL_ID, NOT_KNOWN_YET, display_name_problems, label_problems, uri_problems
 from .job import EncryptionSpec, EnvVar
 
 __all__ = [
@@ -37,7 +37,7 @@ def model_id_problems(model_id: str | None, path: tuple[str | int, ...] = ("mode
 
 
 def parent_model_problems(parent: str | None, path: tuple[str | int, ...] = ("parent_model",)) -> Iterator[Problem]:
-    if parent is not None and not MODEL_NAME.match(parent):
+    if parent is not None and parent != NOT_KNOWN_YET and not MODEL_NAME.match(parent):
         yield Problem(path, f"must be a model name like projects/P/locations/L/models/ID, got {parent!r}")
 
 

@@ -87,10 +87,11 @@ class TrainingPipelineDefinition(JobOutputs):
         inputs = data.get("trainingTaskInputs", data.get("training_task_inputs"))
         field = _TASK_FIELDS.get(definition)
         if field is None:
-            reshaped["custom_task"] = None
-            reshaped["unsupported_training_task_definition"] = definition  # reported as an unknown field
-        else:
-            reshaped[field] = inputs
+            raise ValueError(
+                f"trainingTaskDefinition {definition!r} is not supported: use the custom task ({CUSTOM_TASK}) or "
+                f"the tuning task ({TUNING_TASK})"
+            )
+        reshaped[field] = inputs
         return reshaped
 
     def _to_wire_shape(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,10 @@ POOL: dict[str, Any] = {
     "machine_spec": {"machine_type": "n1-standard-4"},
     "container_spec": {"image_uri": "gcr.io/acme/trainer:1", "args": ["--epochs=2"]},
 }
-JOB_SPEC: dict[str, Any] = {"worker_pool_specs": [POOL], "base_output_directory": {"output_uri_prefix": "gs://acme/out"}}
+JOB_SPEC: dict[str, Any] = {
+    "worker_pool_specs": [POOL],
+    "base_output_directory": {"output_uri_prefix": "gs://acme/out"},
+}
 SERVING: dict[str, Any] = {"image_uri": "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-0:latest"}
 STUDY: dict[str, Any] = {
     "metrics": [{"metric_id": "auc", "goal": "MAXIMIZE"}],
@@ -38,19 +41,32 @@ INPUTS: dict[str, tuple[type[VertexProvider], dict[str, Any]]] = {
     ),
     "Model": (
         ModelProvider,
-        {"display_name": "fraud-model", "artifact_uri": "gs://acme/models/1/", "container_spec": SERVING,
-         "labels": {"team": "ml"}},
+        {
+            "display_name": "fraud-model",
+            "artifact_uri": "gs://acme/models/1/",
+            "container_spec": SERVING,
+            "labels": {"team": "ml"},
+        },
     ),
     "CustomJob": (CustomJobProvider, {"display_name": "train", "job_spec": JOB_SPEC, "labels": {"team": "ml"}}),
     "HyperparameterTuningJob": (
         HyperparameterTuningJobProvider,
-        {"display_name": "tune", "study_spec": STUDY, "max_trial_count": 2, "parallel_trial_count": 1,
-         "trial_job_spec": JOB_SPEC},
+        {
+            "display_name": "tune",
+            "study_spec": STUDY,
+            "max_trial_count": 2,
+            "parallel_trial_count": 1,
+            "trial_job_spec": JOB_SPEC,
+        },
     ),
     "TrainingPipeline": (
         TrainingPipelineProvider,
-        {"display_name": "pipeline", "custom_task": JOB_SPEC,
-         "model_to_upload": {"display_name": "fraud-model", "container_spec": SERVING}, "labels": {"team": "ml"}},
+        {
+            "display_name": "pipeline",
+            "custom_task": JOB_SPEC,
+            "model_to_upload": {"display_name": "fraud-model", "container_spec": SERVING},
+            "labels": {"team": "ml"},
+        },
     ),
     "BatchPredictionJob": (
         BatchPredictionJobProvider,
@@ -58,8 +74,10 @@ INPUTS: dict[str, tuple[type[VertexProvider], dict[str, Any]]] = {
             "display_name": "score",
             "model": "projects/acme-ml/locations/us-central1/models/1",
             "input_config": {"instances_format": "jsonl", "gcs_source": {"uris": ["gs://acme/in/instances.jsonl"]}},
-            "output_config": {"predictions_format": "jsonl",
-                              "gcs_destination": {"output_uri_prefix": "gs://acme/predictions"}},
+            "output_config": {
+                "predictions_format": "jsonl",
+                "gcs_destination": {"output_uri_prefix": "gs://acme/predictions"},
+            },
         },
     ),
 }
@@ -68,8 +86,13 @@ INPUTS: dict[str, tuple[type[VertexProvider], dict[str, Any]]] = {
 REPLACING_CHANGE: dict[str, tuple[str, Any]] = {
     "Dataset": ("metadata", {"input_config": {"gcs_source": {"uri": ["gs://acme/data/v2.csv"]}}}),
     "Model": ("artifact_uri", "gs://acme/models/2/"),
-    "CustomJob": ("job_spec", {**JOB_SPEC, "worker_pool_specs": [{**POOL, "replica_count": 1,
-                                                                   "machine_spec": {"machine_type": "n1-highmem-8"}}]}),
+    "CustomJob": (
+        "job_spec",
+        {
+            **JOB_SPEC,
+            "worker_pool_specs": [{**POOL, "replica_count": 1, "machine_spec": {"machine_type": "n1-highmem-8"}}],
+        },
+    ),
     "HyperparameterTuningJob": ("max_trial_count", 3),
     "TrainingPipeline": ("display_name", "pipeline-v2"),
     "BatchPredictionJob": ("display_name", "score-v2"),

@@ -1,0 +1,74 @@
+"""Bad inputs never reach the API: each one is a CheckFailure on its property path, with zero API calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from vertex_emulator import ControlClient
+from vertex_resources.providers import (
+    BatchPredictionJobProvider,
+    CustomJobProvider,
+    DatasetProvider,
+    HyperparameterTuningJobProvider,
+    ModelProvider,
+    TrainingPipelineProvider,
+)
+from vertex_resources.providers._provider import VertexProvider
+from vertex_resources.specs import (
+    BatchPredictionJobDefinition,
+    CustomJobDefinition,
+    DatasetDefinition,
+    HyperparameterTuningJobDefinition,
+    ModelDefinition,
+    TrainingPipelineDefinition,
+)
+
+from ..specs.test_rules import BASES, CASES, _with
+from .harness import UNKNOWN, ProviderServer
+
+PROVIDERS: dict[type, type[VertexProvider]] = {
+    TrainingPipelineDefinition: TrainingPipelineProvider,
+    CustomJobDefinition: CustomJobProvider,
+    HyperparameterTuningJobDefinition: HyperparameterTuningJobProvider,
+    DatasetDefinition: DatasetProvider,
+    ModelDefinition: ModelProvider,
+    BatchPredictionJobDefinition: BatchPredictionJobProvider,
+}
+
+
+def test_every_invalid_spec_is_a_check_failure_on_its_property(server: ProviderServer, control: ControlClient) -> None:
+    assert len(CASES) >= 30
+    for kind, path, bad, where, words, _good in CASES:
+        resource = server.resource(PROVIDERS[kind](), "bad")
+        outcome = resource.check(_with(BASES[kind], path, bad))
+        assert any(prop == (where or "(resource)") and words in reason for prop, reason in outcome.failures), (
+            f"{kind.__name__} {path}: expected a failure on {where!r} mentioning {words!r}, got {outcome.failures}"
+        )
+    assert control.counters() == {}, "no API call for any check"
+
+
+@pytest.mark.parametrize(
+    ("provider_type", "inputs", "unknown_at"),
+    [
+        (BatchPredictionJobProvider, dict(BASES[BatchPredictionJobDefinition]), "model"),
+        (TrainingPipelineProvider, dict(BASES[TrainingPipelineDefinition]), "input_data_config.dataset_id"),
+        (DatasetProvider, dict(BASES[DatasetDefinition]), "metadata.input_config.gcs_source.uri.0"),
+    ],
+)
+def test_preview_with_unknown_inputs_checks_what_is_known(
+    server: ProviderServer,
+    control: ControlClient,
+    provider_type: type[VertexProvider],
+    inputs: dict[str, Any],
+    unknown_at: str,
+) -> None:
+    if unknown_at == "input_data_config.dataset_id":
+        inputs["input_data_config"] = {"dataset_id": "1"}
+    resource = server.resource(provider_type(), "preview")
+    with_unknown = _with(inputs, unknown_at, UNKNOWN)
+    assert resource.check(with_unknown).failures == []
+    broken = _with(with_unknown, "display_name", "x" * 200)
+    assert [prop for prop, _ in resource.check(broken).failures] == ["display_name"]
+    assert control.counters() == {}
