@@ -122,5 +122,5 @@ def test_pipeline_states_and_task_definition_read_back() -> None:
     assert pipeline.custom_task is not None
     assert pipeline.custom_task.worker_pool_specs[0].replica_count == 1
     assert pipeline.training_task_metadata == {"backingCustomJob": "projects/1/locations/l/customJobs/2"}
-    with pytest.raises(SpecError, match="trainingTaskDefinition 'gs://x/unknown.yaml' is not supported"):
+    with pytest.raises(SpecError, match=r"trainingTaskDefinition 'gs://x/unknown\.yaml' is not supported"):
         TrainingPipelineDefinition.from_api({"displayName": "p", "trainingTaskDefinition": "gs://x/unknown.yaml"})
