@@ -36,7 +36,7 @@ class PollPolicy:
     cap: float = 60.0
     elapsed_share: float = 0.25
     jitter: float = 0.2
-    progress_every: float = 55.0
+    progress_every: float = 60.0
 
     def next_interval(self, previous: float | None, elapsed: float, rng: random.Random) -> float:
         grown = self.initial if previous is None else previous * self.factor
@@ -71,15 +71,18 @@ def wait_until_terminal(
         state = fetch_state()
         now = monotonic()
         elapsed = now - started
-        if state != last_state or now - last_line >= policy.progress_every:
+        finished = is_terminal(state)
+        interval = None if finished else policy.next_interval(interval, elapsed, rng)
+        # A line on every state change, and whenever waiting for the next poll would leave a minute without one.
+        if state != last_state or finished or now + (interval or 0.0) - last_line > policy.progress_every:
             print(f"{describe}: {state or 'UNKNOWN'} after {elapsed:.0f}s", file=out, flush=True)
             last_line, last_state = now, state
-        if is_terminal(state):
+        if finished:
             return str(state)
         if elapsed >= deadline_seconds:
             raise DeadlineExceeded(
                 f"{describe} is still {state} after {elapsed:.0f}s (wait_timeout); it keeps running, and the next "
                 "`pulumi up` adopts it"
             )
-        interval = policy.next_interval(interval, elapsed, rng)
+        assert interval is not None
         sleep(min(interval, max(0.0, deadline_seconds - elapsed) + 0.001))

@@ -164,3 +164,30 @@ def test_failed_job_fails_the_create_with_the_api_message(server: ProviderServer
     _, outs = resource.create(resource.check(inputs).inputs)
     assert outs["state"] == "JOB_STATE_SUCCEEDED"
     assert control.counters().get("DeleteCustomJob") == 1
+
+
+def test_model_new_version_of_a_parent_model(
+    server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    provider_type, inputs = INPUTS["Model"]
+    base = server.resource(provider_type(), "model-v1")
+    base_id, base_outs = base.create(base.check({**inputs, "model_id": "fraud_model"}).inputs)
+    assert base_outs["model_name"] == base_id.split("@")[0]
+    assert base_outs["version_id"] == "1"
+    assert base_id.endswith("/models/fraud_model@1")
+
+    version = server.resource(provider_type(), "model-v2")
+    v2_inputs = {**inputs, "artifact_uri": "gs://acme/models/2/", "parent_model": base_outs["model_name"]}
+    v2_id, v2_outs = version.create(version.check(v2_inputs).inputs)
+    assert v2_outs["model_name"] == base_outs["model_name"]
+    assert v2_outs["version_id"] == "2"
+    assert version.diff(v2_id, v2_outs, v2_inputs).changes is False
+    assert base.diff(base_id, base_outs, {**inputs, "model_id": "fraud_model2"}).delete_before_replace
+
+    version.delete(v2_id, v2_outs)  # removes that version only
+    clients = gapic_clients(emulator.endpoint)
+    versions = list(clients.model.list_model_versions(name=base_outs["model_name"]))
+    assert [v.version_id for v in versions] == ["1"]
+    base.delete(base_id, base_outs)
+    with pytest.raises(gexc.NotFound):
+        clients.model.get_model(name=base_outs["model_name"])
