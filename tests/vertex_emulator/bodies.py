@@ -65,7 +65,9 @@ def model_to_upload(display_name: str = "model") -> dict[str, Any]:
     return {"display_name": display_name, "container_spec": {"image_uri": SERVING_IMAGE}}
 
 
-def custom_pipeline(display_name: str = "pipeline", inputs: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+def custom_pipeline(
+    display_name: str = "pipeline", inputs: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "display_name": display_name,
         "training_task_definition": CUSTOM_TASK,
@@ -85,8 +87,11 @@ def tuning_pipeline(display_name: str = "tuning-pipeline", **extra: Any) -> dict
         "parallelTrialCount": 3,
         "trialJobSpec": {
             "workerPoolSpecs": [
-                {"machineSpec": {"machineType": "n1-standard-4"}, "replicaCount": "1",
-                 "containerSpec": {"imageUri": TRAINING_IMAGE}}
+                {
+                    "machineSpec": {"machineType": "n1-standard-4"},
+                    "replicaCount": "1",
+                    "containerSpec": {"imageUri": TRAINING_IMAGE},
+                }
             ],
             "baseOutputDirectory": {"outputUriPrefix": "gs://bucket/tuning"},
         },
@@ -113,8 +118,11 @@ def batch_prediction_job(model: str, display_name: str = "predict", **extra: Any
         "model": model,
         "input_config": {"instances_format": "jsonl", "gcs_source": {"uris": ["gs://bucket/in.jsonl"]}},
         "output_config": {"predictions_format": "jsonl", "gcs_destination": {"output_uri_prefix": "gs://bucket/out"}},
-        "dedicated_resources": {"machine_spec": {"machine_type": "n1-standard-2"}, "starting_replica_count": 1,
-                                "max_replica_count": 2},
+        "dedicated_resources": {
+            "machine_spec": {"machine_type": "n1-standard-2"},
+            "starting_replica_count": 1,
+            "max_replica_count": 2,
+        },
         **extra,
     }
 

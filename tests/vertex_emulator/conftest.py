@@ -1,7 +1,7 @@
 """Fixtures: one in-process emulator per test session (per xdist worker), wiped before each test that uses it.
 
-    emulator  the running `Emulator`, freshly reset       control  its `ControlClient`
-    clients   the four GAPIC REST clients (anonymous)     parent   projects/test-project/locations/us-central1
+emulator  the running `Emulator`, freshly reset       control  its `ControlClient`
+clients   the four GAPIC REST clients (anonymous)     parent   projects/test-project/locations/us-central1
 """
 
 from __future__ import annotations

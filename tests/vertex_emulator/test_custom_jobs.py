@@ -14,9 +14,11 @@ from vertex_emulator.testing import GapicClients
 def test_lifecycle_create_get_list_delete(clients: GapicClients, parent: str) -> None:
     created = clients.job.create_custom_job(parent=parent, custom_job=bodies.custom_job(labels={"owner": "me"}))
     assert created.state == JobState.JOB_STATE_PENDING
-    assert created.name.split("/")[-2:][0] == "customJobs" and created.name.rsplit("/", 1)[1].isdigit()
+    assert created.name.split("/")[-2:][0] == "customJobs"
+    assert created.name.rsplit("/", 1)[1].isdigit()
     done = clients.job.get_custom_job(name=created.name)
-    assert done.state == JobState.JOB_STATE_SUCCEEDED and done.end_time
+    assert done.state == JobState.JOB_STATE_SUCCEEDED
+    assert done.end_time
     assert [j.name for j in clients.job.list_custom_jobs(parent=parent)] == [created.name]
 
     operation = clients.job.delete_custom_job(name=created.name)
@@ -50,7 +52,8 @@ def test_running_job_cannot_be_deleted_until_cancelled(
         clients.job.delete_custom_job(name=created.name)
     clients.job.cancel_custom_job(name=created.name)
     cancelled = clients.job.get_custom_job(name=created.name)
-    assert cancelled.state == JobState.JOB_STATE_CANCELLED and cancelled.error.code == 1
+    assert cancelled.state == JobState.JOB_STATE_CANCELLED
+    assert cancelled.error.code == 1
     clients.job.delete_custom_job(name=created.name).result(timeout=10)
 
 

@@ -13,16 +13,19 @@ from vertex_emulator.testing import GapicClients
 
 def test_create_returns_an_lro_whose_result_is_the_dataset(clients: GapicClients, parent: str) -> None:
     operation = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset("sales", labels={"team": "ml"}))
-    assert "/datasets/" in operation.operation.name and "/operations/" in operation.operation.name
+    assert "/datasets/" in operation.operation.name
+    assert "/operations/" in operation.operation.name
     created = operation.result(timeout=10)
 
     assert created.name.startswith("projects/")
     project_number = created.name.split("/")[1]
-    assert project_number.isdigit() and created.name.split("/")[-1].isdigit()
+    assert project_number.isdigit()
+    assert created.name.split("/")[-1].isdigit()
     assert created.display_name == "sales"
     assert created.labels["team"] == "ml"
     assert created.labels["aiplatform.googleapis.com/dataset_metadata_schema"] == "TABLE"
-    assert created.create_time and created.update_time
+    assert created.create_time
+    assert created.update_time
     assert clients.dataset.get_dataset(name=created.name) == created
 
 
@@ -48,7 +51,8 @@ def test_unknown_fields_and_wrong_types_are_invalid_argument(emulator: Emulator,
     path = f"/v1/{parent}/datasets"
     status, answer = bodies.raw(emulator.endpoint, "POST", path, {**_camel_dataset(), "colour": "red"})
     assert status == 400
-    assert answer["error"]["status"] == "INVALID_ARGUMENT" and "colour" in answer["error"]["message"]
+    assert answer["error"]["status"] == "INVALID_ARGUMENT"
+    assert "colour" in answer["error"]["message"]
 
     status, answer = bodies.raw(emulator.endpoint, "POST", path, {**_camel_dataset(), "displayName": 5})
     assert (status, answer["error"]["status"]) == (400, "INVALID_ARGUMENT")
@@ -107,9 +111,7 @@ def test_list_filters_by_labels_and_display_name_and_pages(clients: GapicClients
     listed = clients.dataset.list_datasets(parent=parent)
     assert [d.display_name for d in listed] == [f"ds-{i}" for i in range(5)]
 
-    ml = clients.dataset.list_datasets(
-        request={"parent": parent, "filter": "labels.team=ml AND labels.env=dev"}
-    )
+    ml = clients.dataset.list_datasets(request={"parent": parent, "filter": "labels.team=ml AND labels.env=dev"})
     assert [d.display_name for d in ml] == ["ds-0", "ds-2", "ds-4"]
     named = clients.dataset.list_datasets(request={"parent": parent, "filter": 'display_name="ds-3"'})
     assert [d.display_name for d in named] == ["ds-3"]
@@ -135,7 +137,8 @@ def test_import_and_export_are_lros(clients: GapicClients, parent: str, emulator
     )
     imported.result(timeout=10)
     stored = emulator.backend.store.get(created.name)
-    assert stored is not None and stored.internal["imports"][0]["gcsSource"]["uris"] == ["gs://bucket/items.jsonl"]
+    assert stored is not None
+    assert stored.internal["imports"][0]["gcsSource"]["uris"] == ["gs://bucket/items.jsonl"]
 
     exported = clients.dataset.export_data(
         name=created.name, export_config={"gcs_destination": {"output_uri_prefix": "gs://bucket/export"}}

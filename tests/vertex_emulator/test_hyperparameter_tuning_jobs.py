@@ -13,14 +13,16 @@ from vertex_emulator.testing import GapicClients
 
 def test_succeeds_with_one_trial_per_max_trial_count(clients: GapicClients, parent: str) -> None:
     created = clients.job.create_hyperparameter_tuning_job(parent=parent, hyperparameter_tuning_job=bodies.tuning_job())
-    assert created.state == JobState.JOB_STATE_PENDING and not created.trials
+    assert created.state == JobState.JOB_STATE_PENDING
+    assert not created.trials
     done = clients.job.get_hyperparameter_tuning_job(name=created.name)
     assert done.state == JobState.JOB_STATE_SUCCEEDED
     assert [t.id for t in done.trials] == ["1", "2", "3"]
     for trial in done.trials:
         lr = next(p.value for p in trial.parameters if p.parameter_id == "lr")
         depth = next(p.value for p in trial.parameters if p.parameter_id == "depth")
-        assert 0.001 <= lr <= 0.1 and 2 <= depth <= 8
+        assert 0.001 <= lr <= 0.1
+        assert 2 <= depth <= 8
         assert trial.final_measurement.metrics[0].metric_id == "accuracy"
         trial_job = clients.job.get_custom_job(name=trial.custom_job)
         assert trial_job.state == JobState.JOB_STATE_SUCCEEDED

@@ -18,17 +18,21 @@ def test_upload_creates_version_one_with_the_default_alias(clients: GapicClients
     uploaded = operation.result(timeout=10)
     assert uploaded.model_version_id == "1"
     model = clients.model.get_model(name=uploaded.model)
-    assert model.name == uploaded.model and model.name.rsplit("/", 1)[1].isdigit()
+    assert model.name == uploaded.model
+    assert model.name.rsplit("/", 1)[1].isdigit()
     assert (model.version_id, list(model.version_aliases)) == ("1", ["default"])
     assert model.container_spec.image_uri == bodies.SERVING_IMAGE
-    assert model.version_create_time and model.create_time
+    assert model.version_create_time
+    assert model.create_time
     assert "jsonl" in model.supported_input_storage_formats
 
 
 def test_versions_by_number_and_alias(clients: GapicClients, parent: str) -> None:
     first = bodies.upload_model(clients, parent, "m", model_id="churn")
     assert first.model == f"{parent.replace('test-project', first.model.split('/')[1])}/models/churn"
-    second = bodies.upload_model(clients, parent, "m", parent_model=first.model, model={"version_aliases": ["candidate"]})
+    second = bodies.upload_model(
+        clients, parent, "m", parent_model=first.model, model={"version_aliases": ["candidate"]}
+    )
     third = bodies.upload_model(clients, parent, "m", parent_model=first.model, model={"version_aliases": ["default"]})
     assert (second.model_version_id, third.model_version_id) == ("2", "3")
 

@@ -13,7 +13,9 @@ from vertex_emulator.testing import GapicClients
 def test_delayed_upload_is_polled_until_done(clients: GapicClients, parent: str, control: ControlClient) -> None:
     control.set_operation_timing(0.3)
     control.reset_counters()
-    operation = clients.model.upload_model(parent=parent, model={**bodies.model_to_upload(), "artifact_uri": "gs://b/m/"})
+    operation = clients.model.upload_model(
+        parent=parent, model={**bodies.model_to_upload(), "artifact_uri": "gs://b/m/"}
+    )
     assert not operation.done()
     assert operation.result(timeout=10).model_version_id == "1"
     assert control.counters()["GetOperation"] >= 1
@@ -23,19 +25,23 @@ def test_operations_answer_under_v1_and_ui(emulator: Emulator, clients: GapicCli
     name = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset()).operation.name
     for prefix in ("v1", "ui"):
         status, answer = bodies.raw(emulator.endpoint, "GET", f"/{prefix}/{name}")
-        assert status == 200 and answer["done"] is True
+        assert status == 200
+        assert answer["done"] is True
         assert answer["metadata"]["@type"].endswith("CreateDatasetOperationMetadata")
         assert answer["response"]["@type"] == "type.googleapis.com/google.cloud.aiplatform.v1.Dataset"
     status, answer = bodies.raw(emulator.endpoint, "GET", f"/ui/{parent}/operations/123")
     assert (status, answer["error"]["status"]) == (404, "NOT_FOUND")
 
 
-def test_wait_cancel_delete_and_list(emulator: Emulator, clients: GapicClients, parent: str, control: ControlClient) -> None:
+def test_wait_cancel_delete_and_list(
+    emulator: Emulator, clients: GapicClients, parent: str, control: ControlClient
+) -> None:
     control.set_operation_timing(0.2)
     dataset_op = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset())
     name = dataset_op.operation.name
     status, waited = bodies.raw(emulator.endpoint, "POST", f"/v1/{name}:wait?timeout=5s", {})
-    assert status == 200 and waited["done"] is True
+    assert status == 200
+    assert waited["done"] is True
 
     control.set_operation_timing(30)
     dataset = clients.dataset.get_dataset(name=name.split("/operations/")[0])
@@ -43,11 +49,13 @@ def test_wait_cancel_delete_and_list(emulator: Emulator, clients: GapicClients, 
     status, _ = bodies.raw(emulator.endpoint, "POST", f"/ui/{delete_op.operation.name}:cancel", {})
     assert status == 200
     cancelled = bodies.raw(emulator.endpoint, "GET", f"/v1/{delete_op.operation.name}")[1]
-    assert cancelled["done"] is True and cancelled["error"]["code"] == 1
+    assert cancelled["done"] is True
+    assert cancelled["error"]["code"] == 1
     assert clients.dataset.get_dataset(name=dataset.name)  # a cancelled delete deleted nothing
 
     status, listed = bodies.raw(emulator.endpoint, "GET", f"/v1/{dataset.name}/operations")
-    assert status == 200 and [op["name"] for op in listed["operations"]] == [name]
+    assert status == 200
+    assert [op["name"] for op in listed["operations"]] == [name]
     assert bodies.raw(emulator.endpoint, "DELETE", f"/v1/{name}")[0] == 200
     assert bodies.raw(emulator.endpoint, "GET", f"/v1/{name}")[0] == 404
 
@@ -56,7 +64,8 @@ def test_enums_are_integers_only_when_asked(emulator: Emulator, clients: GapicCl
     created = clients.job.create_custom_job(parent=parent, custom_job=bodies.custom_job())
     by_name = bodies.raw(emulator.endpoint, "GET", f"/v1/{created.name}")[1]
     as_int = bodies.raw(emulator.endpoint, "GET", f"/v1/{created.name}?%24alt=json%3Benum-encoding%3Dint")[1]
-    assert by_name["state"] == "JOB_STATE_SUCCEEDED" and as_int["state"] == 4
+    assert by_name["state"] == "JOB_STATE_SUCCEEDED"
+    assert as_int["state"] == 4
     assert by_name["jobSpec"]["workerPoolSpecs"][0]["replicaCount"] == "1"
 
 

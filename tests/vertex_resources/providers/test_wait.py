@@ -4,6 +4,7 @@ deadline, and a job that outlives it is adopted by the next create."""
 from __future__ import annotations
 
 import io
+import itertools
 import random
 
 import pytest
@@ -59,7 +60,7 @@ def test_backoff_starts_near_two_seconds_and_caps_near_a_minute() -> None:
     assert 1.5 <= clock.sleeps[0] <= 2.0
     assert max(clock.sleeps) <= 60.0
     assert max(clock.sleeps) >= 45.0
-    assert len(set(round(s, 3) for s in clock.sleeps[-10:])) > 1, "jittered"
+    assert len({round(s, 3) for s in clock.sleeps[-10:]}) > 1, "jittered"
 
 
 def test_a_ten_minute_job_costs_few_calls_and_is_noticed_within_ten_percent() -> None:
@@ -70,16 +71,16 @@ def test_a_ten_minute_job_costs_few_calls_and_is_noticed_within_ten_percent() ->
 
 
 def test_progress_line_at_least_once_a_minute_with_kind_name_state_and_elapsed() -> None:
-    clock, lines, _ = _run(1800)
+    _clock, lines, _ = _run(1800)
     assert lines[0] == "CustomJob projects/p/locations/l/customJobs/1: JOB_STATE_RUNNING after 0s"
     assert lines[-1].startswith("CustomJob projects/p/locations/l/customJobs/1: JOB_STATE_SUCCEEDED after ")
     times = [float(line.rsplit(" after ", 1)[1].rstrip("s")) for line in lines]
-    assert max(b - a for a, b in zip(times, times[1:], strict=False)) <= 61
+    assert max(b - a for a, b in itertools.pairwise(times)) <= 61
 
 
 def test_deadline_raises_and_says_the_job_keeps_running() -> None:
     clock = VirtualClock()
-    with pytest.raises(DeadlineExceeded, match="still JOB_STATE_RUNNING after 300s.*next `pulumi up` adopts it"):
+    with pytest.raises(DeadlineExceeded, match=r"still JOB_STATE_RUNNING after 300s.*next `pulumi up` adopts it"):
         wait_until_terminal(
             lambda: "JOB_STATE_RUNNING",
             describe="CustomJob x",
@@ -97,7 +98,7 @@ def test_create_past_its_wait_timeout_fails_then_the_next_create_adopts(
     provider_type, inputs = INPUTS["CustomJob"]
     resource = server.resource(provider_type(), "slow")
     timed = {**inputs, "wait_timeout": "1s"}
-    with pytest.raises(Exception, match="still JOB_STATE_(QUEUED|PENDING|RUNNING)"):
+    with pytest.raises(Exception, match=r"still JOB_STATE_(QUEUED|PENDING|RUNNING)"):
         resource.create(resource.check(timed).inputs)
     for name in control.held_jobs():
         control.release(name)
