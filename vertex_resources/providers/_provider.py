@@ -132,13 +132,16 @@ class VertexProvider(ResourceProvider):
         return CreateResult(id_=name, outs=self._outputs(spec, placement, resource, api))
 
     def _create_key(self, spec: ResourceBase, placement: Placement) -> str:
+        # Every field that makes a different resource (all but outputs and provider-only settings), so that a
+        # replacement never adopts the resource it replaces.
+        changes = field_changes(self.spec_type)
+        defining = {
+            name: value
+            for name, value in spec.to_plain().items()
+            if changes[name].kind not in (FieldKind.OUTPUT_ONLY, FieldKind.PROVIDER_ONLY)
+        }
         identity = json.dumps(
-            {
-                "resource": spec.resource_key,
-                "parent": placement.parent,
-                "kind": self.api_type.kind,
-                "spec": spec.to_api(),
-            },
+            {"resource": spec.resource_key, "parent": placement.parent, "kind": self.api_type.kind, "spec": defining},
             sort_keys=True,
         )
         return hashlib.sha256(identity.encode()).hexdigest()[:40]

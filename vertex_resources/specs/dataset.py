@@ -71,7 +71,10 @@ class DatasetInputConfig(ApiModel):
 
 
 class DatasetMetadata(ApiModel):
-    input_config: DatasetInputConfig
+    """The Dataset's free-form metadata; tabular datasets keep their data source here (the API answers ``{}``
+    for other kinds)."""
+
+    input_config: DatasetInputConfig | None = None
 
 
 class ImportDataConfig(ApiModel):
@@ -104,7 +107,7 @@ class DatasetDefinition(ResourceBase):
         yield from display_name_problems(self.display_name)
         yield from label_problems(self.labels)
         yield from uri_problems(self.metadata_schema_uri, "gs://", ("metadata_schema_uri",))
-        if self.is_tabular and self.metadata is None:
+        if self.is_tabular and (self.metadata is None or self.metadata.input_config is None):
             yield Problem(
                 ("metadata",),
                 "a tabular dataset needs metadata.input_config with its gcs_source CSV files or bigquery_source table",
@@ -114,5 +117,5 @@ class DatasetDefinition(ResourceBase):
                 ("data_import_configs",),
                 "tabular datasets take their data from metadata.input_config, not from imports",
             )
-        if not self.is_tabular and self.metadata is not None:
+        if not self.is_tabular and self.metadata is not None and self.metadata.input_config is not None:
             yield Problem(("metadata",), "only tabular and time-series datasets take an input_config")

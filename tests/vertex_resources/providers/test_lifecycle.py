@@ -191,3 +191,23 @@ def test_model_new_version_of_a_parent_model(
     base.delete(base_id, base_outs)
     with pytest.raises(gexc.NotFound):
         clients.model.get_model(name=base_outs["model_name"])
+
+
+@pytest.mark.parametrize("kind", ["Dataset", "CustomJob"])
+def test_a_replacement_is_a_new_resource_not_an_adoption(
+    kind: str, server: ProviderServer, control: ControlClient
+) -> None:
+    provider_type, inputs = INPUTS[kind]
+    resource = server.resource(provider_type(), "replaced")
+    old_id, _ = resource.create(resource.check(inputs).inputs)
+    field, value = REPLACING_CHANGE[kind]
+    if kind == "Dataset":  # a field that is not part of the Dataset message still makes a different dataset
+        inputs = {**inputs, "metadata_schema_uri": "image", "metadata": None}
+        inputs = {k: v for k, v in inputs.items() if v is not None}
+        field, value = (
+            "data_import_configs",
+            [{"gcs_source": {"uris": ["gs://acme/items.jsonl"]}, "import_schema_uri": "gs://acme/schema.yaml"}],
+        )
+        old_id, _ = resource.create(resource.check(inputs).inputs)
+    new_id, _ = resource.create(resource.check({**inputs, field: value}).inputs)  # create-before-delete
+    assert new_id != old_id
