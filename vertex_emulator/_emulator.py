@@ -58,6 +58,13 @@ class Emulator:
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> Emulator:
+        try:
+            return self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> Emulator:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(self.data_dir / "state.sqlite3")
         storage = ObjectStorage(self.data_dir / "storage")
@@ -75,18 +82,18 @@ class Emulator:
             default_timing=self._job_timing,
         )
         backend_ref.append(backend)
+        self._backend = backend
         backend.load_timings()
         jobs.recover_after_restart()
         backend.operations.resume()
         backend.storage_host = storage.serve(self.host, self._storage_port)
         api = HttpServer(self.host, self._port, self._app)
+        self._servers = [api]
         backend.endpoint = f"http://{self.host}:{api.port}"
         if self._runner_factory is not None:
             backend.runner = self._runner_factory(
                 RunnerContext(jobs, storage, self.data_dir, backend.storage_host, scheduled)
             )
-        self._backend = backend
-        self._servers = [api]
         api.start()
         return self
 

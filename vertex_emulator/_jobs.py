@@ -7,6 +7,7 @@ deleting an unfinished one are FAILED_PRECONDITION. `JobLifecycle` is also the `
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ from vertex_emulator._store import (
 )
 from vertex_emulator.runners import JobKind, JobRunner, JobTicket
 
+_log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 
 JOB_KINDS = (TRAINING_PIPELINES, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS, BATCH_PREDICTION_JOBS)
@@ -86,8 +88,13 @@ class JobLifecycle:
         return tx.create(kind, body["name"], location, body, internal)
 
     def start(self, record: Record) -> None:
-        """Hand a committed new job to the runner (never under the store lock)."""
-        self._runner().start(JobTicket(JobKind(record.kind), record.name, record.body))
+        """Hand a committed new job to the runner (never under the store lock); a runner that cannot even
+        start it fails the job rather than leaving it PENDING forever."""
+        try:
+            self._runner().start(JobTicket(JobKind(record.kind), record.name, record.body))
+        except Exception as err:
+            _log.exception("the runner could not start %s", record.name)
+            self.failed(record.name, f"The emulator could not start the job: {type(err).__name__}: {err}")
 
     def find(self, kind: str, name: str) -> Record:
         record = self._store.get(name)

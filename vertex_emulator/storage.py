@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -138,9 +139,11 @@ class _LockedHandler(_GcsRequestHandler):  # type: ignore[misc]
         try:
             with self.lock:
                 handle(self)
-        except ValueError as err:  # the library's path normalization refusing `..`
-            body = b'{"error": {"code": 400, "message": "invalid object name"}}'
-            self.send_response(400)
+        except Exception as err:  # the library refusing `..` (ValueError) or failing: answer, don't hang up
+            status = 400 if isinstance(err, ValueError) else 500
+            message = "invalid object name" if status == 400 else "storage emulator error"
+            body = json.dumps({"error": {"code": status, "message": message}}).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -231,13 +234,16 @@ class ObjectStorage:
         self._httpd = server.ThreadingHTTPServer((host, port), partial(handler, self._storage))
         self._httpd.daemon_threads = True
         self.host = f"http://{host}:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="storage-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="storage-http", daemon=True
+        )
         self._thread.start()
         return self.host
 
     def close(self) -> None:
         if self._httpd is not None:
-            self._httpd.shutdown()
+            if self._thread is not None and self._thread.is_alive():
+                self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
 

@@ -115,3 +115,15 @@ def test_port_in_use_fails_with_a_message(tmp_path: Path) -> None:
         second = EmulatorProcess(tmp_path / "b", port=first.port)
         with pytest.raises(RuntimeError, match="cannot start"):
             second.start()
+
+
+def test_in_process_start_on_a_busy_port_releases_everything(tmp_path: Path) -> None:
+    from vertex_emulator import Emulator
+
+    with Emulator(tmp_path / "a") as first:
+        busy = int(first.endpoint.rsplit(":", 1)[1])
+        second = Emulator(tmp_path / "b", port=busy)
+        with pytest.raises(OSError, match="in use"):
+            second.start()
+        with Emulator(tmp_path / "b") as third:  # the same data dir opens again
+            assert third.control.health()["status"] == "ok"

@@ -48,6 +48,9 @@ def prepare(backend: Backend, location: str, body: dict[str, Any]) -> dict[str, 
         _validation.model(problems, {"displayName": body.get("displayName"), **upload}, f"{_PATH}.model_to_upload")
         if not upload.get("artifactUri") and not base and definition == CUSTOM_TASK:
             problems.add(f"{_PATH}.model_to_upload.artifact_uri", "Set artifact_uri or base_output_directory.")
+        aliases = upload.get("versionAliases", [])
+        if any(not isinstance(a, str) for a in aliases):
+            problems.add(f"{_PATH}.model_to_upload.version_aliases", "Aliases must be strings.")
         if definition == TUNING_TASK and not base:
             problems.add(
                 f"{_PATH}.training_task_inputs.trial_job_spec.base_output_directory",
@@ -59,6 +62,8 @@ def prepare(backend: Backend, location: str, body: dict[str, Any]) -> dict[str, 
         _validation.input_data_config(problems, body["inputDataConfig"], f"{_PATH}.input_data_config")
     problems.raise_if_any()
 
+    if upload is not None:
+        _registry.check_aliases(upload.get("versionAliases", []), f"{_PATH}.model_to_upload.version_aliases")
     _check_references(backend, location, body)
     return {**{k: v for k, v in body.items() if k != "trainingTaskMetadata"}, "trainingTaskInputs": inputs}
 
