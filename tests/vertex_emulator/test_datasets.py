@@ -151,7 +151,7 @@ def test_import_and_export_are_lros(clients: GapicClients, parent: str, emulator
 
 
 def test_operations_survive_polling_when_delayed(clients: GapicClients, parent: str, control: ControlClient) -> None:
-    control.set_operation_timing(0.3)
+    control.set_operation_timing(1.0)
     operation = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset())
     assert not operation.done()
     created = operation.result(timeout=10)

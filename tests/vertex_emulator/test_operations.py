@@ -11,7 +11,7 @@ from vertex_emulator.testing import GapicClients
 
 
 def test_delayed_upload_is_polled_until_done(clients: GapicClients, parent: str, control: ControlClient) -> None:
-    control.set_operation_timing(0.3)
+    control.set_operation_timing(1.0)
     control.reset_counters()
     operation = clients.model.upload_model(
         parent=parent, model={**bodies.model_to_upload(), "artifact_uri": "gs://b/m/"}

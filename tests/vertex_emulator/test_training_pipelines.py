@@ -204,7 +204,7 @@ def test_held_pipeline_runs_until_released(clients: GapicClients, parent: str, c
 def test_cancel_moves_through_cancelling_to_cancelled(
     clients: GapicClients, parent: str, control: ControlClient
 ) -> None:
-    control.set_job_timing("trainingPipelines", mode="hold", cancel_seconds=0.3)
+    control.set_job_timing("trainingPipelines", mode="hold", cancel_seconds=1.0)
     created = _create(clients, parent, bodies.custom_pipeline())
     clients.pipeline.cancel_training_pipeline(name=created.name)
     assert clients.pipeline.get_training_pipeline(name=created.name).state == PipelineState.PIPELINE_STATE_CANCELLING
@@ -225,7 +225,7 @@ def test_cancel_moves_through_cancelling_to_cancelled(
 
 
 def test_delayed_pipeline_finishes_on_schedule(clients: GapicClients, parent: str, control: ControlClient) -> None:
-    control.set_job_timing("trainingPipelines", mode="delay", seconds=0.3)
+    control.set_job_timing("trainingPipelines", mode="delay", seconds=1.0)
     created = _create(clients, parent, bodies.custom_pipeline())
     assert clients.pipeline.get_training_pipeline(name=created.name).state == PipelineState.PIPELINE_STATE_RUNNING
     wait_until(
