@@ -27,7 +27,7 @@ _TERM = re.compile(
     r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_./-]+)?)\s*(?P<op>!=|=|:)\s*"
     r'(?P<value>"(?:[^"\\]|\\.)*"|[^\s"]+)\s*'
 )
-_AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
+_AND = re.compile(r"\s*\bAND\s+", re.IGNORECASE)
 
 
 def _field_getter(field: str, allowed: Sequence[str]) -> Callable[[JsonDict], Any]:
@@ -43,19 +43,23 @@ def _field_getter(field: str, allowed: Sequence[str]) -> Callable[[JsonDict], An
 def parse_filter(text: str, allowed: Sequence[str] = ("displayName",)) -> Predicate:
     """A predicate over proto JSON bodies for the filter `text` (empty: everything)."""
     text = text.strip()
-    if not text:
-        return lambda body: True
-    if re.search(r"\bOR\b|\bNOT\b|[()]", text):
-        raise InvalidArgument(f"Unsupported filter '{text}': only comparisons joined by AND are supported.")
     checks: list[Predicate] = []
-    for part in _AND.split(text):
-        match = _TERM.fullmatch(part)
+    position = 0
+    while position < len(text):
+        match = _TERM.match(text, position)
         if not match:
-            raise InvalidArgument(f"Invalid filter term '{part.strip()}' in '{text}'.")
+            raise InvalidArgument(
+                f"Unsupported filter '{text}' at '{text[position:]}': use comparisons (=, !=, :) joined by AND."
+            )
         getter = _field_getter(match["field"], allowed)
         raw = match["value"]
-        value = json.loads(raw) if raw.startswith('"') else raw
-        checks.append(_comparison(getter, match["op"], value))
+        checks.append(_comparison(getter, match["op"], json.loads(raw) if raw.startswith('"') else raw))
+        position = match.end()
+        joiner = _AND.match(text, position)
+        if joiner:
+            position = joiner.end()
+        elif position < len(text):
+            raise InvalidArgument(f"Unsupported filter '{text}': only comparisons joined by AND are supported.")
     return lambda body: all(check(body) for check in checks)
 
 

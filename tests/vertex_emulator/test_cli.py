@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from pathlib import Path
 
@@ -111,10 +112,12 @@ def test_every_acknowledged_create_survives_a_kill_mid_write(tmp_path: Path) -> 
 
 
 def test_port_in_use_fails_with_a_message(tmp_path: Path) -> None:
-    with EmulatorProcess(tmp_path / "a") as first:
-        second = EmulatorProcess(tmp_path / "b", port=first.port)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        process = EmulatorProcess(tmp_path / "data", port=busy.getsockname()[1])
         with pytest.raises(RuntimeError, match="cannot start"):
-            second.start()
+            process.start()
 
 
 def test_in_process_start_on_a_busy_port_releases_everything(tmp_path: Path) -> None:
