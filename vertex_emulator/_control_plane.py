@@ -27,6 +27,7 @@ from vertex_emulator import _protos
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument, NotFound
 from vertex_emulator._faults import FaultRule
+from vertex_emulator._handlers import ROUTES as API_ROUTES
 from vertex_emulator._routing import Reply, Request, Route
 from vertex_emulator.runners import JobKind, JobTiming
 
@@ -122,6 +123,10 @@ def add_faults(backend: Backend, request: Request) -> Reply:
         rules = [FaultRule.from_json(dict(r.items())) for r in raw_rules]
     except (TypeError, ValueError, AttributeError) as err:
         raise InvalidArgument(f"Invalid fault rule: {err}") from err
+    known = {route.rpc for route in API_ROUTES}
+    unknown = sorted({rule.rpc for rule in rules if rule.rpc and rule.rpc not in known})
+    if unknown:
+        raise InvalidArgument(f"Unknown RPC name(s) {unknown}; known: {', '.join(sorted(known))}.")
     backend.faults.add(rules, seed)
     return get_faults(backend, request)
 

@@ -115,6 +115,8 @@ def test_list_filters_by_labels_and_display_name_and_pages(clients: GapicClients
     assert [d.display_name for d in ml] == ["ds-0", "ds-2", "ds-4"]
     named = clients.dataset.list_datasets(request={"parent": parent, "filter": 'display_name="ds-3"'})
     assert [d.display_name for d in named] == ["ds-3"]
+    quoted = clients.dataset.list_datasets(request={"parent": parent, "filter": 'display_name="ds-3 AND (x)"'})
+    assert list(quoted) == []
 
     first = clients.dataset.list_datasets(request={"parent": parent, "page_size": 2})
     pages = list(first.pages)

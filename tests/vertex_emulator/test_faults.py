@@ -76,3 +76,5 @@ def test_invalid_rules_are_refused(control: ControlClient) -> None:
         control.inject_faults("GetModel", count=1, status="INTERNAL")
     with pytest.raises(ControlError, match="fraction"):
         control.inject_faults(fraction=1.5)
+    with pytest.raises(ControlError, match="GetTrainingPipline"):
+        control.inject_faults("GetTrainingPipline", count=1)
