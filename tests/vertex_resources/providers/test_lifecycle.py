@@ -211,3 +211,26 @@ def test_a_replacement_is_a_new_resource_not_an_adoption(
         old_id, _ = resource.create(resource.check(inputs).inputs)
     new_id, _ = resource.create(resource.check({**inputs, field: value}).inputs)  # create-before-delete
     assert new_id != old_id
+
+
+def test_tuning_outputs_name_the_best_trial(server: ProviderServer, control: ControlClient) -> None:
+    provider_type, inputs = INPUTS["HyperparameterTuningJob"]
+    resource = server.resource(provider_type(), "tuned")
+    _, outs = resource.create(resource.check({**inputs, "max_trial_count": 4, "parallel_trial_count": 2}).inputs)
+    assert len(outs["trials"]) == 4
+    best = outs["best_trial"]
+    metric = {t["id"]: t["final_measurement"]["metrics"][0]["value"] for t in outs["trials"]}
+    assert best["id"] == max(metric, key=lambda trial_id: metric[trial_id]), "the study maximizes auc"
+    assert best["metrics"]["auc"] == max(metric.values())
+    assert set(best["parameters"]) == {"alpha"}
+
+    pipeline_type, pipeline_inputs = INPUTS["TrainingPipeline"]
+    tuning = {k: v for k, v in pipeline_inputs.items() if k != "custom_task"}
+    tuning["tuning_task"] = {
+        key: inputs[key] for key in ("study_spec", "max_trial_count", "parallel_trial_count", "trial_job_spec")
+    }
+    pipeline = server.resource(pipeline_type(), "tuning-pipeline")
+    _, pipeline_outs = pipeline.create(pipeline.check(tuning).inputs)
+    assert pipeline_outs["backing_hyperparameter_tuning_job"]
+    assert pipeline_outs["best_trial"]["metrics"]["auc"] == 1.0
+    assert pipeline_outs["model_name"]
