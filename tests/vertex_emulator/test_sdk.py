@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,16 @@ SERVING_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-0:latest"
 
 
 @pytest.fixture
-def sdk(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+def sdk(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    from google.cloud.aiplatform import initializer
+
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.storage_host)
     emulator.storage.create_bucket("staging")
     emulator.storage.write_text("gs://staging/data/train.csv", "x,y\n1,2\n3,4\n")
     emulator.storage.write_text("gs://staging/data/instances.jsonl", '{"x": 1}\n')
     sdk_init(emulator.endpoint, emulator.storage_host, "gs://staging")
-    return emulator
+    yield emulator
+    initializer.global_config.__init__()  # type: ignore[misc]  # forget this endpoint: the SDK config is global
 
 
 def test_dataset_container_training_and_batch_prediction(sdk: Emulator) -> None:
