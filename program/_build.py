@@ -16,9 +16,7 @@ def build(config: ProgramConfig) -> MlStack:
         ml = build_ml_stack(config)  # the emulator holds the buckets; up-local stages the data into them
     else:
         foundation = build_foundation(config)
-        ml = build_ml_stack(
-            config, service_account=foundation.service_account_email, depends_on=foundation.depends_on
-        )
+        ml = build_ml_stack(config, service_account=foundation.service_account_email, depends_on=foundation.depends_on)
         pulumi.export("staging_bucket", foundation.staging_bucket.url)
         pulumi.export("output_bucket", foundation.output_bucket.url)
         pulumi.export("training_service_account", foundation.service_account_email)

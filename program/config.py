@@ -184,8 +184,9 @@ class ProgramConfig(BaseModel):
         if self.parent_model is not None and not re.match(
             r"^projects/[^/]+/locations/[^/]+/models/[^/@]+$", self.parent_model
         ):
-            yield "vertex-ml:parentModel", (
-                f"must be a model name like projects/P/locations/L/models/ID, got {self.parent_model!r}"
+            yield (
+                "vertex-ml:parentModel",
+                (f"must be a model name like projects/P/locations/L/models/ID, got {self.parent_model!r}"),
             )
         if self.parent_model is not None and self.location and f"/locations/{self.location}/" not in self.parent_model:
             yield "vertex-ml:parentModel", f"must be in the stack's location {self.location}"
