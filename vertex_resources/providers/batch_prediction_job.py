@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pulumi
@@ -14,13 +13,12 @@ from ..specs import (
     BatchPredictionInputConfig,
     BatchPredictionJobDefinition,
     BatchPredictionOutputConfig,
-    EncryptionSpec,
     InstanceConfig,
     ManualBatchTuningParameters,
 )
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import VertexResource
+from ._resource import JobArgs, JobResource
 
 __all__ = ["BatchPredictionJob", "BatchPredictionJobArgs", "BatchPredictionJobProvider"]
 
@@ -41,8 +39,8 @@ class BatchPredictionJobProvider(VertexProvider):
     api_type = BatchPredictionJobApi
 
 
-@dataclass
-class BatchPredictionJobArgs:
+@dataclass(kw_only=True)
+class BatchPredictionJobArgs(JobArgs):
     """Inputs of a BatchPredictionJob; every field replaces the job when it changes. ``model`` takes a model
     name (``TrainingPipeline.model_name``), optionally with ``@version`` or ``@alias``."""
 
@@ -56,19 +54,9 @@ class BatchPredictionJobArgs:
     instance_config: pulumi.Input[InstanceConfig | Mapping[str, Any]] | None = None
     generate_explanation: pulumi.Input[bool] | None = None
     service_account: pulumi.Input[str] | None = None
-    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
-    project: pulumi.Input[str] | None = None
-    location: pulumi.Input[str] | None = None
-    wait_for_completion: bool | None = None
-    wait_timeout: timedelta | str | int | None = None
 
 
-class BatchPredictionJob(VertexResource, module="vertex", name="BatchPredictionJob"):
-    state: pulumi.Output[str]
-    error: pulumi.Output[Mapping[str, Any]]
-    start_time: pulumi.Output[str]
-    end_time: pulumi.Output[str]
+class BatchPredictionJob(JobResource, module="vertex", name="BatchPredictionJob"):
     output_info: pulumi.Output[Mapping[str, Any]]
     output_directory: pulumi.Output[str]
     completion_stats: pulumi.Output[Mapping[str, Any]]

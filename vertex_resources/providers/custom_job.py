@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pulumi
 
-from ..specs import CustomJobDefinition, CustomJobSpec, EncryptionSpec
+from ..specs import CustomJobDefinition, CustomJobSpec
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import VertexResource
+from ._resource import JobArgs, JobResource
 
 __all__ = ["CustomJob", "CustomJobArgs", "CustomJobProvider"]
 
@@ -34,25 +33,15 @@ class CustomJobProvider(VertexProvider):
     api_type = CustomJobApi
 
 
-@dataclass
-class CustomJobArgs:
+@dataclass(kw_only=True)
+class CustomJobArgs(JobArgs):
     """Inputs of a CustomJob; every field replaces the job when it changes."""
 
     display_name: pulumi.Input[str]
     job_spec: pulumi.Input[CustomJobSpec | Mapping[str, Any]]
-    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
-    project: pulumi.Input[str] | None = None
-    location: pulumi.Input[str] | None = None
-    wait_for_completion: bool | None = None
-    wait_timeout: timedelta | str | int | None = None
 
 
-class CustomJob(VertexResource, module="vertex", name="CustomJob"):
-    state: pulumi.Output[str]
-    error: pulumi.Output[Mapping[str, Any]]
-    start_time: pulumi.Output[str]
-    end_time: pulumi.Output[str]
+class CustomJob(JobResource, module="vertex", name="CustomJob"):
     output_directory: pulumi.Output[str]
 
     def __init__(self, resource_name: str, args: CustomJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:

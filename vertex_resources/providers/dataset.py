@@ -9,12 +9,12 @@ from typing import Any
 import pulumi
 from google.api_core import exceptions as gexc
 
-from ..specs import DatasetDefinition, DatasetMetadata, EncryptionSpec, ImportDataConfig
+from ..specs import DatasetDefinition, DatasetMetadata, ImportDataConfig
 from ._api import json_to_message, message_to_json
 from ._config import Placement
 from ._kind import LRO_TIMEOUT, KindApi
 from ._provider import VertexProvider
-from ._resource import VertexResource
+from ._resource import CommonArgs, VertexResource
 
 __all__ = ["Dataset", "DatasetArgs", "DatasetProvider"]
 
@@ -77,8 +77,8 @@ class DatasetProvider(VertexProvider):
     api_type = DatasetApi
 
 
-@dataclass
-class DatasetArgs:
+@dataclass(kw_only=True)
+class DatasetArgs(CommonArgs):
     """Inputs of a Dataset. ``display_name``, ``description`` and ``labels`` update in place; a change of any
     other field replaces the dataset. ``metadata_schema_uri`` takes a schema URI or tabular, image, text, video,
     time_series."""
@@ -88,10 +88,6 @@ class DatasetArgs:
     metadata: pulumi.Input[DatasetMetadata | Mapping[str, Any]] | None = None
     data_import_configs: pulumi.Input[Sequence[ImportDataConfig | Mapping[str, Any]]] | None = None
     description: pulumi.Input[str] | None = None
-    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
-    project: pulumi.Input[str] | None = None
-    location: pulumi.Input[str] | None = None
 
 
 class Dataset(VertexResource, module="vertex", name="Dataset"):

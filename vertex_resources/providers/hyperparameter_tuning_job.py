@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pulumi
 
-from ..specs import CustomJobSpec, EncryptionSpec, HyperparameterTuningJobDefinition, StudySpec
+from ..specs import CustomJobSpec, HyperparameterTuningJobDefinition, StudySpec
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import VertexResource
+from ._resource import JobArgs, JobResource
 from ._trials import best_trial
 
 __all__ = ["HyperparameterTuningJob", "HyperparameterTuningJobArgs", "HyperparameterTuningJobProvider"]
@@ -34,8 +33,8 @@ class HyperparameterTuningJobProvider(VertexProvider):
     api_type = HyperparameterTuningJobApi
 
 
-@dataclass
-class HyperparameterTuningJobArgs:
+@dataclass(kw_only=True)
+class HyperparameterTuningJobArgs(JobArgs):
     """Inputs of a HyperparameterTuningJob; every field replaces the job when it changes."""
 
     display_name: pulumi.Input[str]
@@ -44,19 +43,9 @@ class HyperparameterTuningJobArgs:
     parallel_trial_count: pulumi.Input[int]
     trial_job_spec: pulumi.Input[CustomJobSpec | Mapping[str, Any]]
     max_failed_trial_count: pulumi.Input[int] | None = None
-    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
-    project: pulumi.Input[str] | None = None
-    location: pulumi.Input[str] | None = None
-    wait_for_completion: bool | None = None
-    wait_timeout: timedelta | str | int | None = None
 
 
-class HyperparameterTuningJob(VertexResource, module="vertex", name="HyperparameterTuningJob"):
-    state: pulumi.Output[str]
-    error: pulumi.Output[Mapping[str, Any]]
-    start_time: pulumi.Output[str]
-    end_time: pulumi.Output[str]
+class HyperparameterTuningJob(JobResource, module="vertex", name="HyperparameterTuningJob"):
     trials: pulumi.Output[Sequence[Mapping[str, Any]]]
     best_trial: pulumi.Output[Mapping[str, Any]]
     """``{"id", "parameters", "metrics", "custom_job"}`` of the best succeeded trial."""

@@ -9,12 +9,12 @@ from typing import Any
 import pulumi
 from google.api_core import exceptions as gexc
 
-from ..specs import EncryptionSpec, ModelContainerSpec, ModelDefinition, PredictSchemata
+from ..specs import ModelContainerSpec, ModelDefinition, PredictSchemata
 from ._api import json_to_message, message_to_json
 from ._config import Placement
 from ._kind import LRO_TIMEOUT, KindApi
 from ._provider import VertexProvider
-from ._resource import VertexResource
+from ._resource import CommonArgs, VertexResource
 
 __all__ = ["Model", "ModelArgs", "ModelProvider"]
 
@@ -93,8 +93,8 @@ class ModelProvider(VertexProvider):
         return bool(new.get("model_id"))  # a fixed model id cannot exist twice
 
 
-@dataclass
-class ModelArgs:
+@dataclass(kw_only=True)
+class ModelArgs(CommonArgs):
     """Inputs of a Model upload. ``display_name``, ``description`` and ``labels`` update in place; any other
     change uploads a replacement. With ``parent_model`` the upload is a new version of that model."""
 
@@ -103,15 +103,11 @@ class ModelArgs:
     container_spec: pulumi.Input[ModelContainerSpec | Mapping[str, Any]]
     description: pulumi.Input[str] | None = None
     predict_schemata: pulumi.Input[PredictSchemata | Mapping[str, Any]] | None = None
-    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
     version_aliases: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     version_description: pulumi.Input[str] | None = None
     parent_model: pulumi.Input[str] | None = None
     model_id: pulumi.Input[str] | None = None
     service_account: pulumi.Input[str] | None = None
-    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
-    project: pulumi.Input[str] | None = None
-    location: pulumi.Input[str] | None = None
 
 
 class Model(VertexResource, module="vertex", name="Model"):

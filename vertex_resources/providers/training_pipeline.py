@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pulumi
 
 from ..specs import (
     CustomJobSpec,
-    EncryptionSpec,
     HyperparameterTuningTask,
     InputDataConfig,
     ModelToUpload,
@@ -19,7 +17,7 @@ from ..specs import (
 )
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import VertexResource
+from ._resource import JobArgs, JobResource
 from ._trials import best_trial
 
 __all__ = ["TrainingPipeline", "TrainingPipelineArgs", "TrainingPipelineProvider"]
@@ -66,8 +64,8 @@ class TrainingPipelineProvider(VertexProvider):
     api_type = TrainingPipelineApi
 
 
-@dataclass
-class TrainingPipelineArgs:
+@dataclass(kw_only=True)
+class TrainingPipelineArgs(JobArgs):
     """Inputs of a TrainingPipeline; every field replaces the pipeline when it changes (the API has no update).
 
     Set exactly one of ``custom_task`` or ``tuning_task``.
@@ -80,22 +78,12 @@ class TrainingPipelineArgs:
     model_to_upload: pulumi.Input[ModelToUpload | Mapping[str, Any]] | None = None
     model_id: pulumi.Input[str] | None = None
     parent_model: pulumi.Input[str] | None = None
-    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
-    project: pulumi.Input[str] | None = None
-    location: pulumi.Input[str] | None = None
-    wait_for_completion: bool | None = None
-    wait_timeout: timedelta | str | int | None = None
 
 
-class TrainingPipeline(VertexResource, module="vertex", name="TrainingPipeline"):
+class TrainingPipeline(JobResource, module="vertex", name="TrainingPipeline"):
     """A Vertex AI training pipeline. ``create`` waits until it ends (unless ``wait_for_completion`` is false);
     ``model_name`` is the uploaded model, ready for a BatchPredictionJob."""
 
-    state: pulumi.Output[str]
-    error: pulumi.Output[Mapping[str, Any]]
-    start_time: pulumi.Output[str]
-    end_time: pulumi.Output[str]
     training_task_metadata: pulumi.Output[Mapping[str, Any]]
     model_name: pulumi.Output[str]
     model_version_id: pulumi.Output[str]
