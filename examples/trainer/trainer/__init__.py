@@ -1,0 +1,1 @@
+"""Example Vertex AI training package: ``python -m trainer.task --target-column=species``."""

@@ -1,0 +1,44 @@
+"""The one error hierarchy of the execution package.
+
+    ExecutionError                  code 13 INTERNAL unless a subclass says otherwise
+    ├── InvalidSpecError            code 3  INVALID_ARGUMENT: the spec cannot run as given
+    │   └── ImageNotMappedError     an image with no local runtime and no command
+    ├── ObjectNotFoundError         code 5  NOT_FOUND: a gs:// object the run needs is missing
+    ├── UnsupportedError            code 12 UNIMPLEMENTED: valid for Vertex AI, not available locally
+    └── DependencyError             code 9  FAILED_PRECONDITION: local setup failed (pip, xgboost, server)
+
+Runs never raise these out of ``wait()``: they become a FAILED outcome whose ``error`` carries ``code`` and
+``message`` (google.rpc.Code numbers), which the server copies to the resource's ``error`` field.
+"""
+
+from __future__ import annotations
+
+
+class ExecutionError(Exception):
+    """Base class; ``code`` is the google.rpc.Code the resource's ``error.code`` gets."""
+
+    code = 13
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidSpecError(ExecutionError):
+    code = 3
+
+
+class ImageNotMappedError(InvalidSpecError):
+    pass
+
+
+class ObjectNotFoundError(ExecutionError):
+    code = 5
+
+
+class UnsupportedError(ExecutionError):
+    code = 12
+
+
+class DependencyError(ExecutionError):
+    code = 9

@@ -1,0 +1,180 @@
+"""Batch prediction input, streamed: instances from jsonl, csv, file-list and tf-record files in storage,
+transformed by instanceConfig, each ready with the start of its output line.
+
+Every input instance becomes exactly one ``Instance``: either ``model_input`` to predict, or an ``error``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import io
+import json
+import math
+import struct
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, NamedTuple, Protocol
+
+from ._errors import InvalidSpecError, UnsupportedError
+from ._object_store import ObjectStore, expand_uris
+
+FORMATS = ("jsonl", "csv", "file-list", "tf-record", "tf-record-gzip")
+_NOT_FOUND_CODE = 5
+_INVALID_ARGUMENT_CODE = 3
+
+
+class Instance(NamedTuple):
+    """``output_head``: the output line up to the prediction, e.g. ``{"instance": [1, 2], "prediction": ``;
+    ``echo``: the instance (or key) as JSON text, for the errors file."""
+
+    output_head: str
+    echo: str
+    model_input: Any
+    error: str | None
+
+
+class InstanceReader:
+    """Iterate to get every instance of every input file, in order. ``partial_failures`` collects files that
+    could not be read (google.rpc.Status dicts); ``files_read`` counts the ones that could."""
+
+    def __init__(
+        self, store: ObjectStore, uris: Sequence[str], instances_format: str, instance_config: Mapping[str, Any]
+    ) -> None:
+        if instances_format == "bigquery":
+            raise UnsupportedError("BigQuery sources are not supported by the local emulator; use gs:// files.")
+        if instances_format not in FORMATS:
+            raise InvalidSpecError(f"instancesFormat must be one of {FORMATS}, not {instances_format!r}")
+        self._store = store
+        self._uris = uris
+        self._format = instances_format
+        self._transform = _Transform(instance_config, instances_format)
+        self.partial_failures: list[dict[str, Any]] = []
+        self.files_read = 0
+
+    def __iter__(self) -> Iterator[Instance]:
+        for uri in expand_uris(self._store, list(self._uris)):
+            try:
+                stream = self._store.open_read(uri)
+            except FileNotFoundError:
+                self.partial_failures.append({"code": _NOT_FOUND_CODE, "message": f"{uri} does not exist"})
+                continue
+            self.files_read += 1
+            with stream:
+                yield from self._read(stream)
+
+    def _read(self, stream: BinaryIO) -> Iterator[Instance]:
+        transform = self._transform
+        if self._format == "jsonl":
+            text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+            for line in text:
+                raw = line.strip()
+                if raw:
+                    yield transform.from_json_text(raw)
+        elif self._format == "csv":
+            text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+            reader = csv.reader(text)
+            header = next(reader, None) or []
+            for row in reader:
+                if row:
+                    yield transform.from_csv_row(header, row)
+        elif self._format == "file-list":
+            text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+            for line in text:
+                if line.strip():
+                    yield self._file_instance(line.strip())
+        else:
+            source: _Readable = gzip.GzipFile(fileobj=stream) if self._format == "tf-record-gzip" else stream
+            for record in _tf_records(source):
+                yield transform.from_value({"b64": base64.b64encode(record).decode()})
+
+    def _file_instance(self, uri: str) -> Instance:
+        try:
+            with self._store.open_read(uri) as content:
+                data = content.read()
+        except FileNotFoundError:
+            echo = json.dumps(uri)
+            return Instance("", echo, None, f"{uri} does not exist")
+        return self._transform.from_value({"b64": base64.b64encode(data).decode()})
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _tf_records(stream: _Readable) -> Iterator[bytes]:
+    """TFRecord framing: uint64 length, uint32 length CRC, data, uint32 data CRC (CRCs not checked)."""
+    while True:
+        header = stream.read(12)
+        if len(header) < 12:
+            return
+        (length,) = struct.unpack("<Q", header[:8])
+        data = stream.read(length)
+        stream.read(4)
+        if len(data) < length:
+            return
+        yield data
+
+
+class _Transform:
+    """instanceConfig: instanceType (object|array), keyField, includedFields, excludedFields."""
+
+    def __init__(self, config: Mapping[str, Any], instances_format: str) -> None:
+        self.instance_type = config.get("instanceType", "")
+        if self.instance_type not in ("", "object", "array"):
+            raise InvalidSpecError(f"instanceConfig.instanceType must be object or array, not {self.instance_type!r}")
+        self.key_field = config.get("keyField", "")
+        self.included = list(config.get("includedFields", []))
+        self.excluded = set(config.get("excludedFields", []))
+        if self.included and self.excluded:
+            raise InvalidSpecError("instanceConfig: set includedFields or excludedFields, not both")
+        self.identity = not (self.instance_type or self.key_field or self.included or self.excluded)
+        self.csv_as_array = instances_format == "csv"
+
+    def from_json_text(self, raw: str) -> Instance:
+        try:
+            value = json.loads(raw)
+        except ValueError as error:
+            return Instance("", json.dumps(raw), None, f"The line is not valid JSON: {error}")
+        if self.identity:  # the common case: echo the line as it is, no re-serialization
+            return Instance(f'{{"instance": {raw}, "prediction": ', raw, value, None)
+        return self.from_value(value, raw)
+
+    def from_csv_row(self, header: Sequence[str], row: Sequence[str]) -> Instance:
+        if len(row) != len(header):
+            return Instance("", json.dumps(row), None, f"The row has {len(row)} values, the header {len(header)}")
+        values = [_csv_value(cell) for cell in row]
+        return self.from_value(dict(zip(header, values, strict=True)), json.dumps(values))
+
+    def from_value(self, value: Any, raw: str | None = None) -> Instance:
+        echo = raw if raw is not None else json.dumps(value)
+        if not isinstance(value, dict):
+            if self.instance_type == "object" or self.key_field or self.included or self.excluded:
+                return Instance("", echo, None, "instanceConfig needs each instance to be a JSON object")
+            return Instance(f'{{"instance": {echo}, "prediction": ', echo, value, None)
+        try:
+            model_input = self._shape(value)
+        except KeyError as missing:
+            return Instance("", echo, None, f"The instance has no field {missing}")
+        if self.key_field:
+            key = json.dumps(value[self.key_field])
+            return Instance(f'{{"key": {key}, "prediction": ', key, model_input, None)
+        return Instance(f'{{"instance": {echo}, "prediction": ', echo, model_input, None)
+
+    def _shape(self, value: dict[str, Any]) -> Any:
+        fields = self.included or [f for f in value if f not in self.excluded and f != self.key_field]
+        if self.instance_type == "array" or (self.csv_as_array and self.instance_type != "object"):
+            return [value[f] for f in fields]
+        return {f: value[f] for f in fields}
+
+
+def _csv_value(text: str) -> Any:
+    """CSV cells arrive as text; numbers become numbers so numeric models can use them."""
+    converters: tuple[Callable[[str], Any], ...] = (int, float)
+    for convert in converters:
+        try:
+            value = convert(text)
+        except ValueError:
+            continue
+        return value if math.isfinite(value) else text
+    return text

@@ -1,0 +1,212 @@
+"""Batch prediction, streamed: read a batch, predict it, write it; memory does not grow with the input."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, BinaryIO
+
+from . import _spec
+from ._context import ExecutionContext
+from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
+from ._instances import Instance, InstanceReader
+from ._object_store import join_uri
+from ._predictors import ContainerPredictor, InstanceError, Predictor, load_artifact
+from ._run import BackgroundRun, Outcome, RunState
+
+DEFAULT_BATCH_SIZE = 64
+_RESULTS_FILE = "prediction.results-00000-of-00001"
+_ERRORS_FILE = "prediction.errors_stats-00000-of-00001"
+_MAX_PARTIAL_FAILURES = 20
+_FAILED_CODE = 13
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchPredictionOutcome(Outcome):
+    """``output_info``, ``completion_stats`` (int64 counts as strings) and ``partial_failures`` as the
+    BatchPredictionJob shows them; also set when the job failed or was cancelled part way."""
+
+    output_info: dict[str, Any] = field(default_factory=dict)
+    completion_stats: dict[str, str] = field(default_factory=dict)
+    partial_failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def resource_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"completionStats": self.completion_stats}
+        if self.output_info:
+            fields["outputInfo"] = self.output_info
+        if self.partial_failures:
+            fields["partialFailures"] = self.partial_failures
+        return fields
+
+
+class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
+    """Runs a BatchPredictionJob (proto JSON) with its Model resource (proto JSON, the version the job names).
+
+    Models whose ``containerSpec.imageUri`` maps to an in-process predictor (the prebuilt scikit-learn and
+    XGBoost prediction images by default) are loaded here; any other model's container runs as a local HTTP
+    server. Output: ``<outputUriPrefix>/prediction-<model display name>-<create time>/`` with the results
+    and errors_stats files.
+    """
+
+    _thread_name = "vertex-batch-prediction"
+
+    def __init__(self, job: Mapping[str, Any], model: Mapping[str, Any], context: ExecutionContext) -> None:
+        super().__init__()
+        self._raw_job = job
+        self._raw_model = model
+        self._context = context
+        self._succeeded = self._failed = self._incomplete = 0
+        self._output_info: dict[str, Any] = {}
+        self._partial_failures: list[dict[str, Any]] = []
+
+    def _ended(self, state: RunState, code: int, message: str) -> BatchPredictionOutcome:
+        return BatchPredictionOutcome(
+            state=state,
+            error_code=code,
+            error_message=message,
+            output_info=self._output_info,
+            completion_stats={
+                "successfulCount": str(self._succeeded),
+                "failedCount": str(self._failed),
+                "incompleteCount": str(self._incomplete),
+            },
+            partial_failures=self._partial_failures[:_MAX_PARTIAL_FAILURES],
+        )
+
+    def _execute(self) -> BatchPredictionOutcome:
+        job = _spec.batch_prediction_job(self._raw_job)
+        model = _spec.model(self._raw_model)
+        input_config, output_config = job.get("inputConfig", {}), job.get("outputConfig", {})
+        if "bigquerySource" in input_config or "bigqueryDestination" in output_config:
+            raise UnsupportedError("BigQuery sources and destinations are not supported by the local emulator.")
+        predictions_format = output_config.get("predictionsFormat", "jsonl")
+        if predictions_format != "jsonl":
+            raise UnsupportedError(f"predictionsFormat {predictions_format!r} is not supported here; use jsonl")
+        prefix = output_config.get("gcsDestination", {}).get("outputUriPrefix")
+        if not prefix:
+            raise InvalidSpecError("outputConfig.gcsDestination.outputUriPrefix is required")
+        reader = InstanceReader(
+            self._context.store,
+            input_config.get("gcsSource", {}).get("uris", []),
+            input_config.get("instancesFormat", "jsonl"),
+            job.get("instanceConfig", {}),
+        )
+        batch_size = int(job.get("manualBatchTuningParameters", {}).get("batchSize", 0)) or DEFAULT_BATCH_SIZE
+        directory = join_uri(prefix, f"prediction-{model.get('displayName', 'model')}-{_stamp(job)}")
+        predictor = self._predictor(model)
+        self._output_info = {"gcsOutputDirectory": directory}
+        store = self._context.store
+        try:
+            with store.open_write(join_uri(directory, _RESULTS_FILE)) as results, store.open_write(
+                join_uri(directory, _ERRORS_FILE)
+            ) as errors:
+                cancelled = self._stream(reader, predictor, batch_size, results, errors)
+        finally:
+            predictor.close()
+            self._partial_failures.extend(reader.partial_failures)
+        if cancelled:
+            return self._cancelled()
+        return self._verdict(reader, directory)
+
+    def _predictor(self, model: Mapping[str, Any]) -> Predictor:
+        image = model.get("containerSpec", {}).get("imageUri")
+        if not image:
+            raise UnsupportedError("The model has no containerSpec.imageUri; only custom-trained models can run here")
+        mapping = self._context.images.lookup(image)
+        if mapping is not None and mapping.predictor:
+            return load_artifact(self._context, str(model.get("artifactUri", "")), mapping.predictor)
+        version = str(model.get("versionId", "1"))
+        return ContainerPredictor(self._context, model, deployed_model_id=version)
+
+    def _stream(
+        self, reader: InstanceReader, predictor: Predictor, batch_size: int, results: BinaryIO, errors: BinaryIO
+    ) -> bool:
+        """Predict everything; True if cancelled part way."""
+        for batch in _batches(iter(reader), batch_size):
+            if self.cancel_requested:
+                self._incomplete += len(batch)
+                return True
+            result_lines: list[str] = []
+            error_lines = [
+                _error_line(instance, "INVALID_ARGUMENT", instance.error)
+                for instance in batch
+                if instance.error is not None
+            ]
+            ready = [instance for instance in batch if instance.error is None]
+            try:
+                for instance, prediction in self._predict(predictor, ready, error_lines):
+                    result_lines.append(f"{instance.output_head}{json.dumps(prediction)}}}\n")
+            except ExecutionError:
+                # The model is gone: what it did not answer is incomplete, not failed.
+                self._incomplete += len(batch) - len(result_lines) - len(error_lines)
+                raise
+            finally:
+                self._succeeded += len(result_lines)
+                self._failed += len(error_lines)
+                self._write(results, result_lines)
+                self._write(errors, error_lines)
+        return False
+
+    def _predict(
+        self, predictor: Predictor, instances: list[Instance], error_lines: list[str]
+    ) -> Iterator[tuple[Instance, Any]]:
+        """Predict the batch; if the model rejects it, predict one by one so only bad instances fail."""
+        if not instances:
+            return
+        try:
+            predictions = predictor.predict([instance.model_input for instance in instances])
+        except InstanceError as batch_error:
+            if len(instances) == 1:
+                error_lines.append(_error_line(instances[0], batch_error.status, str(batch_error)))
+                return
+            for instance in instances:
+                yield from self._predict(predictor, [instance], error_lines)
+            return
+        yield from zip(instances, predictions, strict=True)
+
+    @staticmethod
+    def _write(stream: BinaryIO, lines: list[str]) -> None:
+        if lines:
+            stream.write("".join(lines).encode("utf-8"))
+
+    def _verdict(self, reader: InstanceReader, directory: str) -> BatchPredictionOutcome:
+        if reader.files_read == 0:
+            return self._ended(
+                RunState.FAILED, 5, "None of the input files could be read: "
+                + "; ".join(f["message"] for f in reader.partial_failures[:3])
+            )
+        if self._failed and not self._succeeded:
+            return self._ended(
+                RunState.FAILED, _FAILED_CODE,
+                f"All {self._failed} instances failed; see {join_uri(directory, _ERRORS_FILE)}",
+            )
+        return self._ended(RunState.SUCCEEDED, 0, "")
+
+
+def _batches(instances: Iterator[Instance], size: int) -> Iterator[list[Instance]]:
+    batch: list[Instance] = []
+    for instance in instances:
+        batch.append(instance)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _error_line(instance: Instance, status: str, message: str) -> str:
+    error = json.dumps({"status": status, "message": message})
+    return f'{{"instance": {instance.echo}, "error": {error}}}\n'
+
+
+def _stamp(job: Mapping[str, Any]) -> str:
+    """The job's create time as Vertex AI writes it in output directory names: 2024_01_31T12_00_00_123Z."""
+    created = job.get("createTime")
+    moment = datetime.now(timezone.utc)
+    if created:
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(str(created).replace("Z", "+00:00")).astimezone(timezone.utc)
+    return moment.strftime("%Y_%m_%dT%H_%M_%S_") + f"{moment.microsecond // 1000:03d}Z"
