@@ -1,15 +1,24 @@
-"""Stage what the local stack reads into the emulator's storage: its buckets, the example data and an sdist of the
-example trainer, at exactly the URIs ``stacks/Pulumi.local.yaml`` names.
+"""The local stack's main job and its teardown (what scripts/up-local and scripts/down-local run).
 
-    python -m program.local stage [--stack local] [--endpoint http://127.0.0.1:8765]
+    python -m program.local up      # emulator in the background, stage data + trainer sdist, pulumi up
+    python -m program.local down    # pulumi destroy, stop the emulator (--purge: also remove the state dir)
+    python -m program.local stage [--endpoint URL]   # only the staging step, against a running emulator
 
-The endpoint defaults to the stack's ``vertex:endpoint``; the storage endpoint comes from the emulator's health
-answer. Cloud stacks do not stage: their inputs are published by CI and data pipelines (see docs/program.md).
+Staging puts what the local stack reads into the emulator's storage: its buckets, the example data and an sdist of
+the example trainer, at exactly the URIs ``stacks/Pulumi.local.yaml`` names. Cloud stacks do not stage: their inputs
+are published by CI and data pipelines (see docs/program.md).
+
+Environment: ``VERTEX_ML_STATE_DIR`` (default ``.state``: emulator pid, log and data, the Pulumi file backend),
+``VERTEX_EMULATOR_PORT`` / ``VERTEX_EMULATOR_STORAGE_PORT`` (8765 / 8766), ``VERTEX_EMULATOR_ARGS`` (more emulator
+options), ``PULUMI`` (the CLI to run, default ``pulumi`` on PATH).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +28,7 @@ from typing import Any
 
 from vertex_emulator.control import ControlClient
 
+from ._emulator_process import EmulatorProcess, LocalEmulatorError
 from .config import ProgramConfig, StackConfigError
 from .stack_files import ROOT, stack_config
 
@@ -90,27 +100,133 @@ def stage(config: ProgramConfig, storage_host: str, trainer_dir: Path = TRAINER_
     return staged
 
 
+_INSTALL_PULUMI = """\
+The Pulumi CLI is not on PATH, so the last step did not run:
+    pulumi up --stack local --yes   (file backend {backend}, no passphrase)
+Already done:
+{done}
+Install the CLI (https://www.pulumi.com/docs/iac/download-install/), for example:
+    curl -fsSL https://get.pulumi.com | sh && export PATH="$HOME/.pulumi/bin:$PATH"
+then run scripts/up-local again: it reuses the running emulator and what is staged."""
+
+
+@dataclass(frozen=True)
+class _Local:
+    state_dir: Path
+    emulator: EmulatorProcess
+    pulumi: str | None
+
+    @classmethod
+    def from_environment(cls) -> _Local:
+        state_dir = (ROOT / os.environ.get("VERTEX_ML_STATE_DIR", ".state")).resolve()
+        emulator = EmulatorProcess(
+            state_dir,
+            port=int(os.environ.get("VERTEX_EMULATOR_PORT", "8765")),
+            storage_port=int(os.environ.get("VERTEX_EMULATOR_STORAGE_PORT", "8766")),
+            extra_args=tuple(shlex.split(os.environ.get("VERTEX_EMULATOR_ARGS", ""))),
+        )
+        return cls(state_dir, emulator, shutil.which(os.environ.get("PULUMI", "pulumi")))
+
+    @property
+    def backend(self) -> str:
+        return f"file://{self.state_dir / 'pulumi'}"
+
+    def run_pulumi(self, *args: str) -> None:
+        assert self.pulumi is not None
+        (self.state_dir / "pulumi").mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "PULUMI_BACKEND_URL": self.backend,
+            "PULUMI_CONFIG_PASSPHRASE": "",  # the local stack holds no secret: no passphrase prompt
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        }
+        command = [self.pulumi, *args, "--non-interactive"]
+        print(f"== {' '.join(command[:3])} ...", flush=True)
+        subprocess.run(command, cwd=ROOT, env=env, check=True)
+
+
+def _say(line: str, done: list[str]) -> None:
+    done.append(line)
+    print(f"== {line}", flush=True)
+
+
+def _up(local: _Local, stack: str) -> int:
+    done: list[str] = ["virtualenv ready with requirements.txt installed (scripts/up-local)"]
+    _say(local.emulator.ensure_running(), done)
+    overrides = {"vertex:endpoint": local.emulator.endpoint}
+    config = ProgramConfig.from_stack_values(stack, stack_config(stack, overrides=overrides))
+    storage_host = str(ControlClient(local.emulator.endpoint).health()["storage_emulator_host"])
+    for item in stage(config, storage_host):
+        _say(f"staged {item.uri}", done)
+    if local.pulumi is None:
+        print(
+            _INSTALL_PULUMI.format(backend=local.backend, done="\n".join(f"  - {line}" for line in done)),
+            file=sys.stderr,
+        )
+        return 3
+    configured = stack_config(stack).get("vertex:endpoint")
+    if configured != local.emulator.endpoint:
+        raise StagingError(
+            f"stacks/Pulumi.{stack}.yaml has vertex:endpoint {configured} but the emulator runs on "
+            f"{local.emulator.endpoint}: use the same port (VERTEX_EMULATOR_PORT) or edit the stack file"
+        )
+    local.run_pulumi("stack", "select", "--create", stack)
+    local.run_pulumi("up", "--stack", stack, "--yes")
+    local.run_pulumi("stack", "output", "--stack", stack)
+    return 0
+
+
+def _down(local: _Local, stack: str, purge: bool) -> int:
+    has_state = (local.state_dir / "pulumi").exists()
+    if local.pulumi is not None and has_state:
+        print(f"== {local.emulator.ensure_running()}", flush=True)  # destroy talks to the emulator
+        local.run_pulumi("destroy", "--stack", stack, "--yes")
+    elif has_state:
+        print(
+            "== the Pulumi CLI is not on PATH: nothing destroyed through Pulumi (the resources stay in the "
+            "emulator's data; --purge removes them with the state)",
+            flush=True,
+        )
+    print(f"== {local.emulator.stop()}", flush=True)
+    if purge and local.state_dir.exists():
+        shutil.rmtree(local.state_dir)
+        print(f"== removed {local.state_dir}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m program.local", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m program.local", description=(__doc__ or "").split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    staging = commands.add_parser("stage", help="stage the example data and trainer sdist into the emulator")
-    staging.add_argument("--stack", default="local")
+    up = commands.add_parser("up", help="emulator, staging, then pulumi up --stack local --yes")
+    down = commands.add_parser("down", help="pulumi destroy --stack local --yes, then stop the emulator")
+    down.add_argument("--purge", action="store_true", help="also remove the state dir (emulator data, Pulumi state)")
+    staging = commands.add_parser("stage", help="stage the example data and trainer sdist into a running emulator")
     staging.add_argument("--endpoint", help="the emulator's Vertex API URL (default: the stack's vertex:endpoint)")
+    for command in (up, down, staging):
+        command.add_argument("--stack", default="local")
     args = parser.parse_args(argv)
-    overrides = {"vertex:endpoint": args.endpoint} if args.endpoint else None
     try:
+        if args.command == "up":
+            return _up(_Local.from_environment(), args.stack)
+        if args.command == "down":
+            return _down(_Local.from_environment(), args.stack, args.purge)
+        overrides = {"vertex:endpoint": args.endpoint} if args.endpoint else None
         config = ProgramConfig.from_stack_values(args.stack, stack_config(args.stack, overrides=overrides))
-        endpoint = config.endpoint or ""
-        storage_host = str(ControlClient(endpoint).health()["storage_emulator_host"])
+        storage_host = str(ControlClient(config.endpoint or "").health()["storage_emulator_host"])
         for item in stage(config, storage_host):
             source = item.source.relative_to(ROOT) if item.source.is_relative_to(ROOT) else item.source.name
             print(f"staged {item.uri} <- {source}")
-    except (StackConfigError, StagingError) as error:
+    except (StackConfigError, StagingError, LocalEmulatorError) as error:
         print(f"program.local: {error}", file=sys.stderr)
         return 2
+    except subprocess.CalledProcessError as error:
+        print(
+            f"program.local: {' '.join(map(str, error.cmd[:3]))} failed with exit code {error.returncode}",
+            file=sys.stderr,
+        )
+        return 1
     except OSError as error:
-        where = args.endpoint or "the stack's vertex:endpoint"
-        print(f"program.local: the emulator at {where} does not answer: {error}", file=sys.stderr)
+        print(f"program.local: the emulator does not answer: {error}", file=sys.stderr)
         return 2
     return 0
 
