@@ -137,6 +137,7 @@ class TuningRun(BackgroundRun[TuningOutcome]):
         last_error = ""
         stopping = False
         while True:
+            stopping = stopping or self.cancel_requested
             while not stopping and len(active) < parallel and launched < max_trials:
                 parameters = next(pending, None)
                 if parameters is None:
@@ -150,9 +151,6 @@ class TuningRun(BackgroundRun[TuningOutcome]):
             try:
                 trial_id, outcome = finished.get(timeout=0.1)
             except queue.Empty:
-                if self.cancel_requested:
-                    stopping = True
-                    self._on_cancel()
                 continue
             active.discard(trial_id)
             error = self._record_result(trial_id, outcome, metric_id, goal, selection)
