@@ -26,7 +26,8 @@ class ObjectStore(Protocol):
     - ``open_read(uri)``: a readable binary stream; raises ``FileNotFoundError`` if there is no such object.
     - ``open_write(uri)``: a writable binary stream; the object exists (whole) once the stream is closed.
     - ``list(prefix_uri)``: the full URIs of all objects whose URI starts with ``prefix_uri``, sorted.
-    - ``download_to(uri, path)``: copy one object to a local file; ``FileNotFoundError`` if missing.
+    - ``download_to(uri, path)``: copy one object to a local file (its directory exists);
+      ``FileNotFoundError`` if the object is missing.
     """
 
     def open_read(self, uri: str) -> BinaryIO: ...

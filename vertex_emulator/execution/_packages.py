@@ -71,6 +71,7 @@ def fetch_packages(store: ObjectStore, package_uris: Sequence[str], destination:
                 f"{uri} is not a Python package file (expected an sdist .tar.gz/.zip or a .whl wheel)"
             )
         path = destination / str(index) / file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             store.download_to(uri, path)
         except FileNotFoundError:

@@ -97,6 +97,7 @@ def load_artifact(context: ExecutionContext, artifact_uri: str, predictor: str) 
         expected = ", ".join(_ARTIFACTS if predictor == "xgboost" else _ARTIFACTS[:2])
         raise ObjectNotFoundError(f"No model artifact ({expected}) in {artifact_uri}")
     path = context.work_dir / "model" / names[0]
+    path.parent.mkdir(parents=True, exist_ok=True)
     context.store.download_to(join_uri(artifact_uri, names[0]), path)
     return InProcessPredictor(path)
 
