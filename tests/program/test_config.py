@@ -97,9 +97,7 @@ def test_tuning_parallelism_within_the_trial_budget() -> None:
         },
     }
     error = _problems("dev", **{"vertex-ml:tuning": tuning})
-    assert error.problems == [
-        ("vertex-ml:tuning", "parallelTrialCount (3) must be at most maxTrialCount (2)")
-    ]
+    assert error.problems == [("vertex-ml:tuning", "parallelTrialCount (3) must be at most maxTrialCount (2)")]
 
 
 def test_the_program_fails_with_the_key_and_the_stack_file() -> None:
