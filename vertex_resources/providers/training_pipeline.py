@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from google.api_core import exceptions as gexc
 
 from ..specs import (
     CustomJobSpec,
@@ -59,9 +60,41 @@ class TrainingPipelineApi(JobKind):
             "output_directory": (job_spec.get("baseOutputDirectory") or {}).get("outputUriPrefix"),
         }
 
+    def delete_artifacts(self, outputs: Mapping[str, Any]) -> None:
+        """The uploaded model version and the jobs the pipeline ran (its custom job, or its tuning job and the
+        trials' jobs)."""
+        from .custom_job import CustomJobApi
+        from .hyperparameter_tuning_job import HyperparameterTuningJobApi
+        from .model import ModelApi
+
+        jobs = CustomJobApi(self.session)
+        tuning_job = outputs.get("backing_hyperparameter_tuning_job")
+        if tuning_job:
+            tuning = HyperparameterTuningJobApi(self.session)
+            try:
+                trials = tuning.get(tuning_job).get("trials") or []
+            except gexc.NotFound:
+                trials = []
+            tuning.delete(tuning_job)
+            for trial in trials:
+                if trial.get("customJob"):
+                    jobs.delete(trial["customJob"])
+        if outputs.get("backing_custom_job"):
+            jobs.delete(outputs["backing_custom_job"])
+        model, version = outputs.get("model_name"), outputs.get("model_version_id")
+        if model:
+            ModelApi(self.session).delete(f"{model}@{version}" if version else model)
+
 
 class TrainingPipelineProvider(VertexProvider):
     api_type = TrainingPipelineApi
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        super().delete(id_, props)
+        if props.get("delete_artifacts"):
+            api = self._api(self._placement(props).location)
+            assert isinstance(api, TrainingPipelineApi)
+            api.delete_artifacts(props)
 
 
 @dataclass(kw_only=True)
@@ -76,6 +109,7 @@ class TrainingPipelineArgs(JobArgs):
     tuning_task: pulumi.Input[HyperparameterTuningTask | Mapping[str, Any]] | None = None
     input_data_config: pulumi.Input[InputDataConfig | Mapping[str, Any]] | None = None
     model_to_upload: pulumi.Input[ModelToUpload | Mapping[str, Any]] | None = None
+    delete_artifacts: bool | None = None
     model_id: pulumi.Input[str] | None = None
     parent_model: pulumi.Input[str] | None = None
 

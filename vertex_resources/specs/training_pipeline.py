@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from ..errors import Problem
-from ._base import OUTPUT_ONLY, REPLACE
+from ._base import OUTPUT_ONLY, PROVIDER_ONLY, REPLACE
 from ._resource import JobOutputs
 from ._rules import display_name_problems, exactly_one, label_problems
 from .data import InputDataConfig
@@ -41,6 +41,9 @@ class TrainingPipelineDefinition(JobOutputs):
     labels: Annotated[dict[str, str] | None, REPLACE] = None
     encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
     training_task_metadata: Annotated[dict[str, Any] | None, OUTPUT_ONLY] = None
+    delete_artifacts: Annotated[bool, PROVIDER_ONLY] = False
+    """On delete, also delete what the pipeline produced in Vertex AI: the model version it uploaded and the
+    jobs it ran. Off by default: a deleted pipeline keeps its model."""
 
     state_enum = PipelineState
 

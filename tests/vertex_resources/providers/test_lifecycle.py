@@ -234,3 +234,38 @@ def test_tuning_outputs_name_the_best_trial(server: ProviderServer, control: Con
     assert pipeline_outs["backing_hyperparameter_tuning_job"]
     assert pipeline_outs["best_trial"]["metrics"]["auc"] == 1.0
     assert pipeline_outs["model_name"]
+
+
+@pytest.mark.parametrize("task", ["custom_task", "tuning_task"])
+def test_delete_keeps_artifacts_unless_asked(
+    task: str, server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    pipeline_type, inputs = INPUTS["TrainingPipeline"]
+    if task == "tuning_task":
+        tuning_inputs = INPUTS["HyperparameterTuningJob"][1]
+        inputs = {k: v for k, v in inputs.items() if k != "custom_task"}
+        inputs["tuning_task"] = {
+            key: tuning_inputs[key]
+            for key in ("study_spec", "max_trial_count", "parallel_trial_count", "trial_job_spec")
+        }
+    parent = "projects/acme-ml/locations/us-central1"
+    clients = gapic_clients(emulator.endpoint)
+
+    def held() -> tuple[int, int, int]:
+        return (
+            len(list(clients.model.list_models(parent=parent))),
+            len(list(clients.job.list_custom_jobs(parent=parent))),
+            len(list(clients.job.list_hyperparameter_tuning_jobs(parent=parent))),
+        )
+
+    kept = server.resource(pipeline_type(), "kept")
+    id_, outs = kept.create(kept.check(inputs).inputs)
+    kept.delete(id_, outs)
+    assert held()[0] == 1, "the uploaded model outlives its pipeline by default"
+    assert sum(held()[1:]) >= 1
+
+    control.reset()
+    cleaned = server.resource(pipeline_type(), "cleaned")
+    id_, outs = cleaned.create(cleaned.check({**inputs, "delete_artifacts": True}).inputs)
+    cleaned.delete(id_, outs)
+    assert held() == (0, 0, 0)
