@@ -15,6 +15,7 @@ reports an ``Outcome`` whose ``error`` and ``resource_fields()`` go straight ont
     TrainingRun(pipeline["trainingTaskInputs"], context, dataset_env=exported.environment)
 
     BatchPredictionRun(batch_prediction_job, model, context).start(on_done=...)
+    TrainingPipelineRun(pipeline, context, dataset=dataset, items=items)   # export + task + model location
 
 Errors (``ExecutionError`` and subclasses) never escape a run: they end it FAILED with their ``code``.
 """
@@ -32,6 +33,7 @@ from ._export import ExportedData, annotation_type, export_dataset, read_csv_row
 from ._gcs_store import GcsObjectStore
 from ._images import CONFIG_ENV_VAR, DEFAULT_MAPPINGS, ImageMapping, ImageRegistry
 from ._object_store import DirectoryObjectStore, ObjectStore, expand_uris, join_uri, split_gcs_uri
+from ._pipeline import CUSTOM_TASK, TUNING_TASK, PipelineOutcome, TrainingPipelineRun
 from ._prediction import DEFAULT_BATCH_SIZE, BatchPredictionOutcome, BatchPredictionRun
 from ._run import BackgroundRun, Outcome, RunState
 from ._splits import DataSplit, split_items, split_rows
@@ -41,8 +43,10 @@ from ._tuning import TuningObserver, TuningOutcome, TuningRun
 
 __all__ = [
     "CONFIG_ENV_VAR",
+    "CUSTOM_TASK",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_MAPPINGS",
+    "TUNING_TASK",
     "BackgroundRun",
     "BatchPredictionOutcome",
     "BatchPredictionRun",
@@ -60,8 +64,10 @@ __all__ = [
     "ObjectNotFoundError",
     "ObjectStore",
     "Outcome",
+    "PipelineOutcome",
     "RunState",
     "TrainingOutcome",
+    "TrainingPipelineRun",
     "TrainingRun",
     "TuningObserver",
     "TuningOutcome",

@@ -3,6 +3,10 @@
 Whatever spelling comes in (camelCase from REST, snake_case and floats from the high-level SDK's
 trainingTaskInputs, enums as numbers or names), what comes out is proto JSON: camelCase keys, int64 as strings,
 enums as names, proto3 zero values omitted (so read them with ``.get(key, default)``).
+
+Specs (CustomJobSpec, InputDataConfig) are parsed strictly: an unknown field is an INVALID_ARGUMENT, as in the
+API. Whole resources (jobs, models) are parsed leniently, since the server already validated them and may keep
+fields of its own next to the API's.
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ JsonDict = dict[str, Any]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?)s\s*$")
 
 
-def _canonical(proto_type: Any, value: Mapping[str, Any], what: str) -> JsonDict:
+def _canonical(proto_type: Any, value: Mapping[str, Any], what: str, *, strict: bool = True) -> JsonDict:
     from google.protobuf import json_format
 
     message = proto_type.pb()()
     try:
-        json_format.ParseDict(dict(value), message, ignore_unknown_fields=False)
+        json_format.ParseDict(dict(value), message, ignore_unknown_fields=not strict)
     except json_format.ParseError as error:
         raise InvalidSpecError(f"Invalid {what}: {error}") from None
     result: JsonDict = json_format.MessageToDict(message)
@@ -41,19 +45,21 @@ def tuning_job(value: Mapping[str, Any]) -> JsonDict:
     """A HyperparameterTuningJob, or the tuning task's ``trainingTaskInputs`` (the same field names)."""
     from google.cloud.aiplatform_v1.types import hyperparameter_tuning_job
 
-    return _canonical(hyperparameter_tuning_job.HyperparameterTuningJob, value, "hyperparameter tuning spec")
+    return _canonical(
+        hyperparameter_tuning_job.HyperparameterTuningJob, value, "hyperparameter tuning spec", strict=False
+    )
 
 
 def batch_prediction_job(value: Mapping[str, Any]) -> JsonDict:
     from google.cloud.aiplatform_v1.types import batch_prediction_job as types
 
-    return _canonical(types.BatchPredictionJob, value, "BatchPredictionJob")
+    return _canonical(types.BatchPredictionJob, value, "BatchPredictionJob", strict=False)
 
 
 def model(value: Mapping[str, Any]) -> JsonDict:
     from google.cloud.aiplatform_v1.types import model as types
 
-    return _canonical(types.Model, value, "Model")
+    return _canonical(types.Model, value, "Model", strict=False)
 
 
 def input_data_config(value: Mapping[str, Any]) -> JsonDict:
