@@ -118,6 +118,7 @@ def build_ml_stack(
             ),
             parent_model=config.parent_model,
             labels=config.labels,
+            delete_artifacts=config.delete_artifacts,
             **placement,
         ),
         opts,
@@ -160,6 +161,7 @@ def build_ml_stack(
                 # The best trial's model becomes a new version of the model the training pipeline uploaded.
                 parent_model=training.model_name,
                 labels=config.labels,
+                delete_artifacts=config.delete_artifacts,
                 **placement,
             ),
             opts,

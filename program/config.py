@@ -126,6 +126,7 @@ class ProgramConfig(BaseModel):
     tuning: Annotated[TuningConfig | None, _key("tuning")] = None
     parent_model: Annotated[str | None, _key("parentModel")] = None
     bucket_force_destroy: Annotated[bool, _key("bucketForceDestroy")] = False
+    delete_artifacts: Annotated[bool, _key("deleteArtifacts")] = False
     deployer_member: Annotated[str | None, _key("deployerMember")] = None
 
     # --- reading ------------------------------------------------------------------------------------------------

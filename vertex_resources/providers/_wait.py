@@ -33,7 +33,7 @@ class PollPolicy:
 
     initial: float = 2.0
     factor: float = 1.6
-    cap: float = 60.0
+    cap: float = 55.0
     elapsed_share: float = 0.25
     jitter: float = 0.2
     progress_every: float = 60.0

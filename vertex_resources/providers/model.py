@@ -61,14 +61,25 @@ class ModelApi(KindApi):
         return found
 
     def delete(self, name: str) -> None:
+        """Delete the version ``name`` names; the whole model when it is the last version."""
         base = name.split("@", 1)[0]
+        models, retry = self.session.models, self.session.retry
         try:
-            versions = list(self.session.models.list_model_versions(name=base, retry=self.session.retry))
-            if len(versions) > 1 and "@" in name:
-                operation = self.session.models.delete_model_version(name=name, retry=self.session.retry)
+            versions = [message_to_json(v) for v in models.list_model_versions(name=base, retry=retry)]
+            target = name.split("@", 1)[1] if "@" in name else None
+            others = [v for v in versions if v.get("versionId") != target]
+            if target is None or not others:
+                operation = models.delete_model(name=base, retry=retry)
             else:
-                operation = self.session.models.delete_model(name=base, retry=self.session.retry)
-            operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
+                mine = next((v for v in versions if v.get("versionId") == target), {})
+                if "default" in (mine.get("versionAliases") or []):
+                    # The API refuses to delete the default version: hand the alias to the newest other one.
+                    newest = max(others, key=lambda v: int(v.get("versionId") or 0))
+                    models.merge_version_aliases(
+                        name=f"{base}@{newest['versionId']}", version_aliases=["default"], retry=retry
+                    )
+                operation = models.delete_model_version(name=name, retry=retry)
+            operation.result(timeout=LRO_TIMEOUT, retry=retry)
         except gexc.NotFound:
             pass
 

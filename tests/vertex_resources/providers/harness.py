@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,14 @@ class ProviderServer:
 
     def __init__(self, config: dict[str, str]) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        # stderr (progress lines) goes to a file: a pipe nobody reads would block a chatty server.
+        self.stderr = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
             text=True,
         )
         assert self.process.stdout is not None
@@ -60,9 +63,8 @@ class ProviderServer:
         self.process.wait()
 
     def stderr_text(self) -> str:
-        self.kill()
-        assert self.process.stderr is not None
-        return self.process.stderr.read()
+        self.stderr.seek(0)
+        return self.stderr.read()
 
     def resource(self, provider: VertexProvider, name: str = "res") -> ResourceDriver:
         kind = provider.api_type.kind

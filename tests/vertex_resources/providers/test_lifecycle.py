@@ -269,3 +269,18 @@ def test_delete_keeps_artifacts_unless_asked(
     id_, outs = cleaned.create(cleaned.check({**inputs, "delete_artifacts": True}).inputs)
     cleaned.delete(id_, outs)
     assert held() == (0, 0, 0)
+
+
+def test_deleting_the_default_version_keeps_the_newer_one(
+    server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    provider_type, inputs = INPUTS["Model"]
+    base = server.resource(provider_type(), "first")
+    base_id, base_outs = base.create(base.check(inputs).inputs)
+    newer = server.resource(provider_type(), "second")
+    newer_inputs = {**inputs, "artifact_uri": "gs://acme/models/2/", "parent_model": base_outs["model_name"]}
+    newer_id, _ = newer.create(newer.check(newer_inputs).inputs)
+    base.delete(base_id, base_outs)  # version 1 is the default one: the alias moves, then it goes
+    remaining = gapic_clients(emulator.endpoint).model.get_model(name=newer_id)
+    assert remaining.version_id == "2"
+    assert "default" in remaining.version_aliases
