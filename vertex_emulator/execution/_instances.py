@@ -66,13 +66,13 @@ class InstanceReader:
     def _read(self, stream: BinaryIO) -> Iterator[Instance]:
         transform = self._transform
         if self._format == "jsonl":
-            text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
             for line in text:
                 raw = line.strip()
                 if raw:
                     yield transform.from_json_text(raw)
         elif self._format == "csv":
-            text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
             reader = csv.reader(text)
             header = next(reader, None) or []
             for row in reader:

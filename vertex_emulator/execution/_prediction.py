@@ -119,7 +119,7 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
         if mapping is not None and mapping.predictor:
             return load_artifact(self._context, str(model.get("artifactUri", "")), mapping.predictor)
         version = str(model.get("versionId", "1"))
-        return ContainerPredictor(self._context, model, deployed_model_id=version)
+        return ContainerPredictor(self._context, model, deployed_model_id=version, cancel=self._cancel_requested)
 
     def _stream(
         self, reader: InstanceReader, predictor: Predictor, batch_size: int, results: BinaryIO, errors: BinaryIO

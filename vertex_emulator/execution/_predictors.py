@@ -11,6 +11,7 @@ import importlib
 import json
 import os
 import pickle
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -105,7 +106,14 @@ def load_artifact(context: ExecutionContext, artifact_uri: str, predictor: str) 
 class ContainerPredictor:
     """A custom serving container's command as a local HTTP server, sent ``{"instances": [...]}``."""
 
-    def __init__(self, context: ExecutionContext, model: Mapping[str, Any], *, deployed_model_id: str) -> None:
+    def __init__(
+        self,
+        context: ExecutionContext,
+        model: Mapping[str, Any],
+        *,
+        deployed_model_id: str,
+        cancel: threading.Event | None = None,
+    ) -> None:
         container = model.get("containerSpec", {})
         image = container.get("imageUri", "")
         command = context.images.resolve(
@@ -141,11 +149,11 @@ class ContainerPredictor:
         )
         self._process.start()
         self._connection = http.client.HTTPConnection(host, int(port), timeout=_REQUEST_TIMEOUT_SECONDS)
-        self._wait_healthy(host, int(port))
+        self._wait_healthy(host, int(port), cancel or threading.Event())
 
-    def _wait_healthy(self, host: str, port: int) -> None:
+    def _wait_healthy(self, host: str, port: int, cancel: threading.Event) -> None:
         deadline = time.monotonic() + _HEALTH_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not cancel.is_set():
             if self._process.poll() is not None:
                 self.close()
                 raise DependencyError(
@@ -163,6 +171,8 @@ class ContainerPredictor:
                 pass
             time.sleep(0.05)
         self.close()
+        if cancel.is_set():
+            raise DependencyError("Cancelled while the model server was starting")
         raise DependencyError(
             f"The model server did not answer 200 on {self._health_route} within {_HEALTH_TIMEOUT_SECONDS:.0f}s"
         )
