@@ -210,7 +210,9 @@ class _Server:
         self.stub = self.process.stub
 
     def close(self) -> str:
-        return self.process.stderr_text()
+        text = self.process.stderr_text()
+        self.process.kill()
+        return text
 
 
 def _destroy(server: _Server, state: dict[str, Any]) -> list[dict[str, Any]]:

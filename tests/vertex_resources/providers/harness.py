@@ -42,7 +42,7 @@ class ProviderServer:
     def __init__(self, config: dict[str, str]) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         # stderr (progress lines) goes to a file: a pipe nobody reads would block a chatty server.
-        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (lives as long as the server)
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             cwd=ROOT,
@@ -61,6 +61,7 @@ class ProviderServer:
         self.channel.close()
         self.process.kill()
         self.process.wait()
+        self.stderr.close()
 
     def stderr_text(self) -> str:
         self.stderr.seek(0)
