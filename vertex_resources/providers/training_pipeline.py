@@ -20,6 +20,9 @@ from ._kind import JobKind
 from ._provider import VertexProvider
 from ._resource import JobArgs, JobResource
 from ._trials import best_trial
+from .custom_job import CustomJobApi
+from .hyperparameter_tuning_job import HyperparameterTuningJobApi
+from .model import ModelApi
 
 __all__ = ["TrainingPipeline", "TrainingPipelineArgs", "TrainingPipelineProvider"]
 
@@ -45,12 +48,7 @@ class TrainingPipelineApi(JobKind):
         inputs = resource.get("trainingTaskInputs") or {}
         job_spec = inputs.get("trialJobSpec") or inputs
         tuning_job = metadata.get("backingHyperparameterTuningJob")
-        best = None
-        if tuning_job:
-            job = self.session.jobs.get_hyperparameter_tuning_job(name=tuning_job, retry=self.session.retry)
-            from ._api import message_to_json
-
-            best = best_trial(message_to_json(job))
+        best = best_trial(HyperparameterTuningJobApi(self.session).get(tuning_job)) if tuning_job else None
         return {
             "model_name": uploaded.get("name"),
             "model_version_id": uploaded.get("versionId"),
@@ -63,10 +61,6 @@ class TrainingPipelineApi(JobKind):
     def delete_artifacts(self, outputs: Mapping[str, Any]) -> None:
         """The uploaded model version and the jobs the pipeline ran (its custom job, or its tuning job and the
         trials' jobs)."""
-        from .custom_job import CustomJobApi
-        from .hyperparameter_tuning_job import HyperparameterTuningJobApi
-        from .model import ModelApi
-
         jobs = CustomJobApi(self.session)
         tuning_job = outputs.get("backing_hyperparameter_tuning_job")
         if tuning_job:
