@@ -14,6 +14,7 @@ def test_number_forms_key_order_provider_blob_and_stack_placement_are_no_change(
     provider_type, inputs = INPUTS["CustomJob"]
     resource = server.resource(provider_type(), "steady")
     id_, outs = resource.create(resource.check(inputs).inputs)
+    control.reset_counters()
     pool = inputs["job_spec"]["worker_pool_specs"][0]
     reordered = {
         "labels": inputs["labels"],
@@ -27,4 +28,4 @@ def test_number_forms_key_order_provider_blob_and_stack_placement_are_no_change(
     assert resource.diff(id_, outs, reordered).changes is False
     assert resource.diff(id_, {**outs, "__provider": "an older serialized provider"}, inputs).changes is False
     assert resource.diff(id_, outs, {**inputs, "location": "europe-west4"}).replaces == ["location"]
-    assert control.counters().get("GetCustomJob", 0) >= 1
+    assert control.counters() == {}, "a diff never calls the API"
