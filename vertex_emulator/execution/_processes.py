@@ -74,6 +74,10 @@ class LocalProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._popen.pid, signum)
 
+    def group_alive(self) -> bool:
+        """Whether a process of the group still runs (zombies waiting for their reaper do not count)."""
+        return self._popen is not None and _group_alive(self._popen.pid)
+
     def wait_exit(self, timeout: float) -> None:
         if self._popen is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -97,6 +101,33 @@ def stop_all(processes: Sequence[LocalProcess], grace_seconds: float) -> None:
         process.signal_group(signal.SIGKILL)
     for process in running:
         process.wait_exit(5)
+    # SIGKILL is delivered asynchronously: wait (briefly) until every group is gone, so that a job reported
+    # stopped has no process left.
+    deadline = time.monotonic() + 2.0
+    while any(p.group_alive() for p in running) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _group_alive(group: int) -> bool:
+    proc = Path("/proc")
+    if not proc.is_dir():  # no procfs: any member, zombies included
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if len(fields) > 2 and fields[2] == str(group) and fields[0] != "Z":
+            return True
+    return False
 
 
 def describe_exit(returncode: int) -> str:
