@@ -4,9 +4,12 @@
     with Emulator() as emulator:            # or: python -m vertex_emulator --port 8765 --storage-port 8766
         client = JobServiceClient(credentials=AnonymousCredentials(), transport="rest",
                                   client_options={"api_endpoint": emulator.endpoint})
+        client.create_custom_job(...)       # really runs: LocalRunner, processes on this machine
+    with Emulator(runner="scheduled") as emulator:      # nothing runs; jobs follow the control plane's timing
         emulator.control.set_job_timing("customJobs", mode="hold")
 
-Public modules: `runners` (the JobRunner seam and the scheduled runner), `storage` (gs:// objects),
+Public modules: `runners` (the JobRunner seam and the scheduled runner), `execution` (what the local runner
+runs, usable without the server), `storage` (gs:// objects),
 `control` (the control-plane client), `testing` (helpers for tests of code that uses the emulator).
 Names are loaded lazily so that importing the package (or `vertex_emulator.control`) stays cheap.
 """
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vertex_emulator._emulator import Emulator
+    from vertex_emulator._local_runner import LocalRunner
     from vertex_emulator.control import ControlClient, ControlError
     from vertex_emulator.runners import (
         JobEvents,
@@ -39,6 +43,7 @@ __all__ = [
     "JobRunner",
     "JobTicket",
     "JobTiming",
+    "LocalRunner",
     "ObjectStorage",
     "RunnerContext",
     "RunnerFactory",
@@ -47,6 +52,7 @@ __all__ = [
 
 _HOMES = {
     "Emulator": "vertex_emulator._emulator",
+    "LocalRunner": "vertex_emulator._local_runner",
     "ControlClient": "vertex_emulator.control",
     "ControlError": "vertex_emulator.control",
     "ObjectStorage": "vertex_emulator.storage",

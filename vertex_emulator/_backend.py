@@ -28,17 +28,20 @@ class Backend:
     endpoint: str = ""
     storage_host: str = ""
     default_timing: JobTiming = field(default_factory=JobTiming)
+    # Datasets read and write their data (CSV sources, import files, exports); off in the scheduled mode,
+    # where ImportData only records its configs and nothing is read.
+    reads_data: bool = True
 
     def active_runner(self) -> JobRunner:
         return self.runner if self.runner is not None else self.scheduled
 
     def load_timings(self) -> None:
         """Timings persisted by the control plane win over the defaults given at start."""
-        self.scheduled.configure(self.default_timing)
+        self.scheduled.reset_timings(self.default_timing)
         saved = self.store.setting(TIMING_SETTING) or {}
         for kind, timing in saved.items():
             self.scheduled.configure(JobTiming.from_json(timing), JobKind(kind))
 
     def save_timings(self) -> None:
-        timings = {kind.value: timing.to_json() for kind, timing in self.scheduled.timings().items()}
+        timings = {kind.value: timing.to_json() for kind, timing in self.scheduled.configured().items()}
         self.store.put_setting(TIMING_SETTING, timings)

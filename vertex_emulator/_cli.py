@@ -9,7 +9,7 @@ import sys
 import threading
 from types import FrameType
 
-from vertex_emulator._emulator import Emulator
+from vertex_emulator._emulator import RUNNER_MODES, Emulator
 from vertex_emulator.runners import JobTiming
 
 READY_PREFIX = "vertex-emulator ready"
@@ -22,10 +22,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--storage-port", type=int, default=8766, help="GCS API port (default 8766; 0 picks one)")
     parser.add_argument("--data-dir", default=".vertex-emulator", help="state and storage directory")
     parser.add_argument(
+        "--runner",
+        choices=RUNNER_MODES,
+        default="local",
+        help="local (default): jobs really run as local processes; scheduled: nothing runs, jobs follow "
+        "--job-mode (and ImportData only records its configs)",
+    )
+    parser.add_argument(
         "--job-mode",
         choices=["instant", "delay", "hold"],
         default="instant",
-        help="how scheduled jobs run until the control plane says otherwise",
+        help="how scheduled jobs (--runner scheduled) run until the control plane says otherwise",
     )
     parser.add_argument("--job-seconds", type=float, default=0.0, help="job duration for --job-mode delay")
     parser.add_argument("--job-outcome", choices=["succeed", "fail"], default="succeed")
@@ -45,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     timing = JobTiming(mode=args.job_mode, seconds=args.job_seconds, outcome=args.job_outcome)
     emulator = Emulator(
-        args.data_dir, host=args.host, port=args.port, storage_port=args.storage_port, job_timing=timing
+        args.data_dir,
+        host=args.host,
+        port=args.port,
+        storage_port=args.storage_port,
+        runner=args.runner,
+        job_timing=timing,
     )
     try:
         emulator.start()
@@ -54,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         print(
-            f"{READY_PREFIX}: api={emulator.endpoint} storage={emulator.storage_host} data_dir={emulator.data_dir}",
+            f"{READY_PREFIX}: api={emulator.endpoint} storage={emulator.storage_host} data_dir={emulator.data_dir} "
+            f"runner={args.runner}",
             flush=True,
         )
         while not stop.wait(0.5):

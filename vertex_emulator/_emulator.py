@@ -7,12 +7,14 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from vertex_emulator._backend import Backend
 from vertex_emulator._control_plane import ROUTES as CONTROL_ROUTES
 from vertex_emulator._handlers import ROUTES as API_ROUTES
 from vertex_emulator._http import HttpServer
 from vertex_emulator._jobs import JobLifecycle
+from vertex_emulator._local_runner import LocalRunner
 from vertex_emulator._operations import Operations
 from vertex_emulator._routing import JSON, Router
 from vertex_emulator._scheduler import Scheduler
@@ -25,14 +27,20 @@ _log = logging.getLogger(__name__)
 _API_ROUTER = Router(API_ROUTES)
 _CONTROL_ROUTER = Router(CONTROL_ROUTES, counted=False)
 _CONTROL_PREFIX = "/_emulator/"
+RunnerMode = Literal["local", "scheduled"]
+RUNNER_MODES: tuple[RunnerMode, ...] = ("local", "scheduled")
 
 
 class Emulator:
     """A local Vertex AI: `with Emulator() as emu: ...` then point clients at `emu.endpoint`.
 
     data_dir: where state (SQLite) and storage live; None means a temporary dir removed on close.
-    port / storage_port: 0 picks free ports. job_timing: the scheduled runner's default for every kind
-    (the control plane can change it). runner_factory: plugs in another JobRunner (see `runners`).
+    port / storage_port: 0 picks free ports.
+    runner: "local" (the default: jobs really run as local processes, datasets read their files) or
+    "scheduled" (nothing runs: jobs follow `job_timing`, ImportData only records its configs).
+    job_timing: the scheduled runner's default for every kind (the control plane can change it; with the
+    local runner, a kind whose timing the control plane sets is scheduled). runner_factory: plugs in another
+    JobRunner instead of the local one (see `runners`).
     """
 
     def __init__(
@@ -42,16 +50,22 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         storage_port: int = 0,
+        runner: RunnerMode = "local",
         job_timing: JobTiming | None = None,
         runner_factory: RunnerFactory | None = None,
     ) -> None:
+        if runner not in RUNNER_MODES:
+            raise ValueError(f"runner must be one of {RUNNER_MODES}, not {runner!r}")
         self._temporary = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="vertex-emulator-") if data_dir is None else data_dir).resolve()
         self.host = host
         self._port = port
         self._storage_port = storage_port
         self._job_timing = job_timing or JobTiming()
-        self._runner_factory = runner_factory
+        self.runner_mode = runner
+        self._runner_factory: RunnerFactory | None = runner_factory
+        if runner_factory is None and runner == "local":
+            self._runner_factory = LocalRunner
         self._backend: Backend | None = None
         self._servers: list[HttpServer] = []
         self._scheduler: Scheduler | None = None
@@ -80,6 +94,7 @@ class Emulator:
             scheduled=scheduled,
             data_dir=self.data_dir,
             default_timing=self._job_timing,
+            reads_data=self.runner_mode == "local",
         )
         backend_ref.append(backend)
         self._backend = backend

@@ -17,7 +17,9 @@ from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._store import (
     BATCH_PREDICTION_JOBS,
     CUSTOM_JOBS,
+    DATASETS,
     HYPERPARAMETER_TUNING_JOBS,
+    MODELS,
     TRAINING_PIPELINES,
     Record,
     Store,
@@ -65,8 +67,9 @@ def _best_trial(job: JsonDict) -> JsonDict | None:
                 break
     if not scored:
         return None
-    ranked = sorted(scored, key=lambda pair: pair[0])
-    return ranked[0][1] if goal == "MINIMIZE" else ranked[-1][1]
+    # On equal values the earlier trial stays best (as the local tuning run decides).
+    pick = min if goal == "MINIMIZE" else max
+    return pick(scored, key=lambda pair: pair[0])[1]
 
 
 class JobLifecycle:
@@ -142,7 +145,7 @@ class JobLifecycle:
     def get(self, name: str) -> JsonDict | None:
         """Any resource by name (a model reference resolves to its version)."""
         record = self._store.get(name)
-        if record is None and "/models/" in name:
+        if (record is None or record.kind == MODELS) and "/models/" in name:
             try:
                 record = _registry.resolve(self._store, name)
             except ApiError:
@@ -202,6 +205,10 @@ class JobLifecycle:
             if record is None or is_terminal(record):
                 return {} if record is None else record.body
             return self._terminal(tx, record, "CANCELLED", {"code": 1, "message": "CANCELED"}).body
+
+    def data_items(self, dataset: str) -> list[JsonDict]:
+        record = self._store.get(dataset)
+        return list(record.internal.get("items", [])) if record is not None and record.kind == DATASETS else []
 
     def create_custom_job(self, parent_job: str, job: Mapping[str, Any]) -> JsonDict:
         with self._store.transaction() as tx:

@@ -5,6 +5,7 @@ and is resumed honestly: overdue ones complete at startup, the others at their d
     {"snapshot": name, "type": T}   respond with the named resource as it is at completion (create calls)
     {"respond": {...}, "type": T}   respond with a fixed message
     {"delete": [names...]}          delete those records, respond google.protobuf.Empty
+    {"error": {"code", "message"}}  fail with that google.rpc.Status (e.g. an import file that is missing)
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ class Operations:
     def _complete(self, tx: Transaction, record: Record) -> Record:
         effect = record.internal.get("effect", {})
         body = dict(record.body)
-        if "delete" in effect:
+        if "error" in effect:
+            body["error"] = dict(effect["error"])
+        elif "delete" in effect:
             for name in effect["delete"]:
                 if tx.get(name) is not None:
                     tx.delete(name)

@@ -9,13 +9,18 @@ rest: timestamps, backing jobs of training pipelines (created when the pipeline 
 state), and the model upload of a successful pipeline (from `model_artifact_uri` if the runner gives one, else
 `modelToUpload.artifactUri`, else `<baseOutputDirectory>/model/`, or `<base>/<best trial id>/model/` for tuning).
 
-`ScheduledRunner` is the runner of this package: jobs run on a schedule set per kind (instant, after N seconds,
-or held until `release`), then succeed or fail as configured. Tuning jobs get synthetic trials (one per
-`maxTrialCount`, spread over the parameter ranges, with metric value `trial number / trial count`), each with a
-trial custom job; batch prediction jobs get an output directory and zero counts. Nothing really runs.
+Two runners ship with the package:
+- `LocalRunner` (`vertex_emulator.LocalRunner`, the default): real execution as local processes through
+  `vertex_emulator.execution` (training code, tuning trials, batch prediction, dataset export and splits).
+  A kind of job whose timing was set through the control plane (`config/jobs`) is handed to the scheduled
+  runner instead, so a test can still hold a job in a state; a reset hands every kind back.
+- `ScheduledRunner` (`Emulator(runner="scheduled")`): jobs run on a schedule set per kind (instant, after N
+  seconds, or held until `release`), then succeed or fail as configured. Tuning jobs get synthetic trials (one
+  per `maxTrialCount`, spread over the parameter ranges, with metric value `trial number / trial count`), each
+  with a trial custom job; batch prediction jobs get an output directory and zero counts. Nothing really runs.
 
-A runner for real execution plugs in through `Emulator(runner_factory=...)`: a callable receiving a
-`RunnerContext` (events, storage, data dir, the scheduled runner for delegation) and returning a `JobRunner`.
+Another runner plugs in through `Emulator(runner_factory=...)`: a callable receiving a `RunnerContext` (events,
+storage, data dir, the scheduled runner for delegation) and returning a `JobRunner`.
 """
 
 from __future__ import annotations
@@ -83,6 +88,10 @@ class JobEvents(Protocol):
     ) -> JsonDict: ...
 
     def cancelled(self, name: str) -> JsonDict: ...
+
+    def data_items(self, dataset: str) -> list[JsonDict]:
+        """The data items ImportData brought into the (unstructured) dataset named `dataset`, in import order."""
+        ...
 
     def create_custom_job(self, parent_job: str, job: Mapping[str, Any]) -> JsonDict:
         """A custom job owned by `parent_job` (a tuning trial), driven by the runner, never started by the server."""
@@ -165,18 +174,38 @@ class ScheduledRunner:
         self._lock = threading.Lock()
         self._scheduler = Scheduler()
         self._timings: dict[JobKind, JobTiming] = {kind: JobTiming() for kind in JobKind}
+        self._configured: set[JobKind] = set()
         self._jobs: dict[str, _Job] = {}
 
     # -- configuration -------------------------------------------------------------------------------
     def configure(self, timing: JobTiming, kind: JobKind | None = None) -> None:
-        """Set the timing of one kind, or of every kind when `kind` is None (jobs already started keep theirs)."""
+        """Set the timing of one kind, or of every kind when `kind` is None (jobs already started keep theirs).
+
+        A kind configured this way is scheduled even when another runner is active (see `is_configured`)."""
         with self._lock:
             for each in [kind] if kind else list(JobKind):
                 self._timings[each] = timing
+                self._configured.add(each)
+
+    def reset_timings(self, timing: JobTiming) -> None:
+        """Every kind back to `timing`, none of them configured."""
+        with self._lock:
+            self._timings = dict.fromkeys(JobKind, timing)
+            self._configured.clear()
 
     def timings(self) -> dict[JobKind, JobTiming]:
         with self._lock:
             return dict(self._timings)
+
+    def configured(self) -> dict[JobKind, JobTiming]:
+        """The timings set through `configure` (what the control plane persists)."""
+        with self._lock:
+            return {kind: self._timings[kind] for kind in self._configured}
+
+    def is_configured(self, kind: JobKind) -> bool:
+        """Whether a test asked for this kind to be scheduled (then a real runner delegates it here)."""
+        with self._lock:
+            return kind in self._configured
 
     def held(self) -> list[str]:
         """Names of the jobs waiting for `release`."""

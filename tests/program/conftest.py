@@ -58,5 +58,5 @@ def recorded() -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
-    with Emulator() as running:
+    with Emulator(runner="scheduled") as running:
         yield running

@@ -1,4 +1,6 @@
 """Fixtures: one in-process emulator per test session (per xdist worker), wiped before each test that uses it.
+It runs the scheduled runner: these tests are about the API, so jobs follow the control plane's timing and
+nothing really runs (real execution: test_local_runner.py and test_end_to_end.py).
 
 emulator  the running `Emulator`, freshly reset       control  its `ControlClient`
 clients   the four GAPIC REST clients (anonymous)     parent   projects/test-project/locations/us-central1
@@ -16,7 +18,7 @@ from vertex_emulator.testing import GapicClients, gapic_clients, location_parent
 
 @pytest.fixture(scope="session")
 def running_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    with Emulator(tmp_path_factory.mktemp("vertex-emulator")) as emulator:
+    with Emulator(tmp_path_factory.mktemp("vertex-emulator"), runner="scheduled") as emulator:
         yield emulator
 
 

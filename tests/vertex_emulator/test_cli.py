@@ -16,6 +16,8 @@ from tests.vertex_emulator import bodies
 from tests.vertex_emulator.bodies import JobState, PipelineState
 from vertex_emulator.testing import EmulatorProcess, gapic_clients, location_parent, wait_until
 
+SCHEDULED = ("--runner", "scheduled")  # these tests hold and count jobs: nothing needs to really run
+
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_prints_one_ready_line_and_stops_cleanly(tmp_path: Path, sig: int) -> None:
@@ -32,7 +34,7 @@ def test_prints_one_ready_line_and_stops_cleanly(tmp_path: Path, sig: int) -> No
 def test_state_survives_sigkill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     parent = location_parent()
-    with EmulatorProcess(data) as first:
+    with EmulatorProcess(data, *SCHEDULED) as first:
         clients = gapic_clients(first.endpoint)
         control = first.control
         dataset = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset()).result(timeout=10)
@@ -51,7 +53,7 @@ def test_state_survives_sigkill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         client.create_bucket("kept").blob("a/b.txt").upload_from_string("still here")
         first.kill()
 
-    with EmulatorProcess(data) as second:
+    with EmulatorProcess(data, *SCHEDULED) as second:
         clients = gapic_clients(second.endpoint)
         assert clients.job.get_custom_job(name=job.name).state == JobState.JOB_STATE_SUCCEEDED
         assert [v.version_id for v in clients.model.list_model_versions(name=model.model)] == ["1", "2"]
@@ -83,7 +85,7 @@ def test_every_acknowledged_create_survives_a_kill_mid_write(tmp_path: Path) -> 
     data = tmp_path / "data"
     parent = location_parent()
     acknowledged: list[str] = []
-    with EmulatorProcess(data) as first:
+    with EmulatorProcess(data, *SCHEDULED) as first:
         clients = gapic_clients(first.endpoint)
         stop = threading.Event()
 
@@ -104,7 +106,7 @@ def test_every_acknowledged_create_survives_a_kill_mid_write(tmp_path: Path) -> 
         for writer in writers:
             writer.join(timeout=10)
 
-    with EmulatorProcess(data) as second:
+    with EmulatorProcess(data, *SCHEDULED) as second:
         clients = gapic_clients(second.endpoint)
         listed = {j.name: j for j in clients.job.list_custom_jobs(request={"parent": parent, "page_size": 1000})}
         assert set(acknowledged) <= set(listed)

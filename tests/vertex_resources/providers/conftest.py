@@ -14,7 +14,7 @@ LOCATION = "us-central1"
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
-    with Emulator() as running:
+    with Emulator(runner="scheduled") as running:
         yield running
 
 

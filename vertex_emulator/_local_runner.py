@@ -1,0 +1,249 @@
+"""The default runner: jobs really run, as local processes, through `vertex_emulator.execution`.
+
+- CustomJob: its jobSpec (python packages installed into a per-package-set venv, containers mapped to local
+  runtimes), every replica a process group; logs under `<data dir>/jobs/<job id>/logs/`, named on the job as
+  `webAccessUris` (`workerpool0-0` -> `file://...log`; there are no interactive shells here).
+- HyperparameterTuningJob: trials from the study spec, each a CustomJob owned by the tuning job; `trials` on the
+  job while it runs.
+- TrainingPipeline: export and split of its dataset (`inputDataConfig`), then the custom or tuning task; the
+  backing job carries the logs or the trials; the server uploads the model from the artifact URI the run
+  found (an empty model directory fails the pipeline).
+- BatchPredictionJob: the model version the job names (`modelVersionId`), streamed in batches.
+
+A kind whose timing was set through the control plane (`config/jobs`) goes to the scheduled runner, so tests
+can hold a job in a state; cancels of jobs this runner does not run (those, and trial or backing jobs cancelled
+directly) go there too. On close, running processes are stopped and their jobs left as they are, so a restart
+marks them failed like any job the emulator was running when it stopped.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from vertex_emulator.execution import (
+    BackgroundRun,
+    BatchPredictionRun,
+    ExecutionContext,
+    ExecutionError,
+    ImageRegistry,
+    ObjectNotFoundError,
+    Outcome,
+    PipelineOutcome,
+    RunState,
+    TrainingOutcome,
+    TrainingPipelineRun,
+    TrainingRun,
+    TuningObserver,
+    TuningRun,
+)
+from vertex_emulator.runners import JobEvents, JobKind, JobTicket, RunnerContext
+
+__all__ = ["LocalRunner"]
+
+_log = logging.getLogger(__name__)
+JsonDict = dict[str, Any]
+_CLOSE_WAIT_SECONDS = 10.0
+
+
+class LocalRunner:
+    """Runs jobs for real on this machine (see the module docstring).
+
+    images: the image mappings (default: re-read for each job from the file named by VERTEX_EMULATOR_IMAGES, so
+    edits apply without a restart). python: the interpreter for `python` commands and package venvs.
+    env: extra environment variables for every process a job starts.
+    """
+
+    def __init__(
+        self,
+        context: RunnerContext,
+        *,
+        images: ImageRegistry | None = None,
+        python: str = sys.executable,
+        env: Mapping[str, str] | None = None,
+        kill_grace_seconds: float = 3.0,
+    ) -> None:
+        self._context = context
+        self._events = context.events
+        self._images = images
+        self._python = python
+        self._env = dict(env or {})
+        self._kill_grace_seconds = kill_grace_seconds
+        self._lock = threading.Lock()
+        self._runs: dict[str, BackgroundRun[Any]] = {}
+        self._closed = False
+
+    # -- JobRunner -----------------------------------------------------------------------------------
+    def start(self, ticket: JobTicket) -> None:
+        if self._context.scheduled.is_configured(ticket.kind):
+            self._context.scheduled.start(ticket)
+            return
+        resource = self._events.running(ticket.name)
+        if not str(resource.get("state", "")).endswith("_RUNNING"):
+            return  # cancelled (or gone) before it could start
+        try:
+            run = self._run_for(ticket.kind, ticket.name, resource)
+        except ExecutionError as error:
+            self._events.failed(ticket.name, error.message, code=error.code)
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._runs[ticket.name] = run
+        run.start(on_done=functools.partial(self._done, ticket.kind, ticket.name, resource))
+
+    def cancel(self, name: str) -> None:
+        with self._lock:
+            run = self._runs.get(name)
+        if run is not None:
+            run.cancel()
+        else:
+            self._context.scheduled.cancel(name)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            runs = list(self._runs.values())
+        for run in runs:
+            run.cancel()
+        for run in runs:
+            run.wait(_CLOSE_WAIT_SECONDS)
+
+    def running_jobs(self) -> list[str]:
+        """Names of the jobs whose processes run now."""
+        with self._lock:
+            return list(self._runs)
+
+    # -- building runs ---------------------------------------------------------------------------------
+    def _execution_context(self, name: str, job_id: str | None = None) -> ExecutionContext:
+        parts = name.split("/")  # projects/<number>/locations/<region>/<collection>/<id>
+        own_id = parts[-1]
+        data_dir = self._context.data_dir
+        return ExecutionContext(
+            store=self._context.storage,
+            work_dir=data_dir / "jobs" / own_id,
+            project=parts[1],
+            region=parts[3],
+            job_id=job_id or own_id,
+            storage_emulator_host=self._context.storage_host,
+            images=self._images if self._images is not None else ImageRegistry.from_env(),
+            python=self._python,
+            venv_cache_dir=data_dir / "venvs",
+            env=self._env,
+            kill_grace_seconds=self._kill_grace_seconds,
+        )
+
+    def _run_for(self, kind: JobKind, name: str, resource: JsonDict) -> BackgroundRun[Any]:
+        if kind is JobKind.CUSTOM_JOB:
+            return TrainingRun(resource.get("jobSpec", {}), self._execution_context(name))
+        if kind is JobKind.HYPERPARAMETER_TUNING_JOB:
+            observer = _TrialJobs(self._events, name, str(resource.get("displayName", "tuning")))
+            return TuningRun(resource, self._execution_context(name), observer=observer)
+        if kind is JobKind.BATCH_PREDICTION_JOB:
+            return BatchPredictionRun(resource, self._model_of(resource), self._execution_context(name))
+        return self._pipeline_run(name, resource)
+
+    def _model_of(self, job: Mapping[str, Any]) -> JsonDict:
+        """The model version the job names: its `@version`/`@alias`, else the version resolved at creation."""
+        reference = str(job.get("model", ""))
+        version = job.get("modelVersionId")
+        if "@" not in reference and version:
+            reference = f"{reference}@{version}"
+        model = self._events.get(reference) if reference else None
+        if not model:
+            raise ObjectNotFoundError(f"The model {reference or '(none)'} of this job does not exist (any more).")
+        return model
+
+    def _pipeline_run(self, name: str, pipeline: JsonDict) -> TrainingPipelineRun:
+        metadata = pipeline.get("trainingTaskMetadata", {})
+        backing = metadata.get("backingCustomJob") or metadata.get("backingHyperparameterTuningJob")
+        observer = None
+        if metadata.get("backingHyperparameterTuningJob"):
+            tuning_job = self._events.get(backing) or {}
+            observer = _TrialJobs(self._events, backing, str(tuning_job.get("displayName", "tuning")))
+        dataset: JsonDict | None = None
+        items: list[JsonDict] | None = None
+        dataset_id = pipeline.get("inputDataConfig", {}).get("datasetId")
+        if dataset_id:
+            dataset_name = f"{'/'.join(name.split('/')[:4])}/datasets/{dataset_id}"
+            dataset = self._events.get(dataset_name)
+            if not dataset:
+                raise ObjectNotFoundError(f"The dataset {dataset_name} of this pipeline does not exist (any more).")
+            items = self._events.data_items(dataset_name)
+        job_id = backing.rsplit("/", 1)[-1] if backing else None
+        return TrainingPipelineRun(
+            pipeline, self._execution_context(name, job_id), dataset=dataset, items=items, observer=observer
+        )
+
+    # -- reporting -------------------------------------------------------------------------------------
+    def _done(self, kind: JobKind, name: str, resource: JsonDict, outcome: Outcome) -> None:
+        with self._lock:
+            self._runs.pop(name, None)
+            if self._closed:
+                return  # the emulator is stopping: the job is left for the restart to settle
+        try:
+            if isinstance(outcome, PipelineOutcome):
+                self._report_backing_job(resource, outcome)
+            report(self._events, name, outcome)
+        except Exception:
+            _log.exception("could not report the end of %s", name)
+
+    def _report_backing_job(self, pipeline: JsonDict, outcome: PipelineOutcome) -> None:
+        """What the backing job ran (logs, trials) goes on it; its state follows the pipeline's."""
+        metadata = pipeline.get("trainingTaskMetadata", {})
+        if outcome.training is not None and metadata.get("backingCustomJob"):
+            fields = _log_fields(outcome.training)
+            if fields:
+                self._events.update(metadata["backingCustomJob"], fields)
+        if outcome.tuning is not None and metadata.get("backingHyperparameterTuningJob"):
+            self._events.update(metadata["backingHyperparameterTuningJob"], outcome.tuning.resource_fields())
+
+
+def report(events: JobEvents, name: str, outcome: Outcome) -> None:
+    """Put a run's outcome on its job: output fields, then the terminal state."""
+    fields = {**outcome.resource_fields()}
+    if isinstance(outcome, TrainingOutcome):
+        fields.update(_log_fields(outcome))
+    if outcome.state is RunState.SUCCEEDED:
+        artifact = outcome.model_artifact_uri if isinstance(outcome, PipelineOutcome) else None
+        events.succeeded(name, fields, model_artifact_uri=artifact)
+    elif outcome.state is RunState.CANCELLED:
+        if fields:
+            events.update(name, fields)
+        events.cancelled(name)
+    else:
+        events.failed(name, outcome.error_message, code=outcome.error_code or 13, fields=fields)
+
+
+def _log_fields(outcome: TrainingOutcome) -> JsonDict:
+    if not outcome.logs:
+        return {}
+    return {"webAccessUris": {replica: Path(path).resolve().as_uri() for replica, path in outcome.logs.items()}}
+
+
+class _TrialJobs(TuningObserver):
+    """Each tuning trial as a CustomJob owned by the tuning job, and the job's `trials` kept current."""
+
+    def __init__(self, events: JobEvents, tuning_job: str, display_name: str) -> None:
+        self._events = events
+        self._tuning_job = tuning_job
+        self._display_name = display_name
+
+    def trial_started(self, trial_id: str, job_spec: JsonDict) -> str | None:
+        job = self._events.create_custom_job(
+            self._tuning_job, {"displayName": f"{self._display_name}-trial-{trial_id}", "jobSpec": job_spec}
+        )
+        self._events.running(job["name"])
+        return str(job["name"])
+
+    def trial_ended(self, trial_id: str, custom_job: str | None, outcome: TrainingOutcome) -> None:
+        if custom_job:
+            report(self._events, custom_job, outcome)
+
+    def trials_changed(self, trials: list[JsonDict]) -> None:
+        self._events.update(self._tuning_job, {"trials": trials})
