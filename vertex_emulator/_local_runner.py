@@ -87,7 +87,8 @@ class LocalRunner:
         if not str(resource.get("state", "")).endswith("_RUNNING"):
             return  # cancelled (or gone) before it could start
         try:
-            run = self._run_for(ticket.kind, ticket.name, resource)
+            context = self._execution_context(ticket.name, _backing_job_id(resource))
+            run = self._run_for(ticket.kind, ticket.name, resource, context)
         except ExecutionError as error:
             self._events.failed(ticket.name, error.message, code=error.code)
             return
@@ -95,7 +96,7 @@ class LocalRunner:
             if self._closed:
                 return
             self._runs[ticket.name] = run
-        run.start(on_done=functools.partial(self._done, ticket.kind, ticket.name, resource))
+        run.start(on_done=functools.partial(self._done, ticket.name, resource, context))
 
     def cancel(self, name: str) -> None:
         with self._lock:
@@ -138,15 +139,17 @@ class LocalRunner:
             kill_grace_seconds=self._kill_grace_seconds,
         )
 
-    def _run_for(self, kind: JobKind, name: str, resource: JsonDict) -> BackgroundRun[Any]:
+    def _run_for(
+        self, kind: JobKind, name: str, resource: JsonDict, context: ExecutionContext
+    ) -> BackgroundRun[Any]:
         if kind is JobKind.CUSTOM_JOB:
-            return TrainingRun(resource.get("jobSpec", {}), self._execution_context(name))
+            return TrainingRun(resource.get("jobSpec", {}), context)
         if kind is JobKind.HYPERPARAMETER_TUNING_JOB:
             observer = _TrialJobs(self._events, name, str(resource.get("displayName", "tuning")))
-            return TuningRun(resource, self._execution_context(name), observer=observer)
+            return TuningRun(resource, context, observer=observer)
         if kind is JobKind.BATCH_PREDICTION_JOB:
-            return BatchPredictionRun(resource, self._model_of(resource), self._execution_context(name))
-        return self._pipeline_run(name, resource)
+            return BatchPredictionRun(resource, self._model_of(resource), context)
+        return self._pipeline_run(name, resource, context)
 
     def _model_of(self, job: Mapping[str, Any]) -> JsonDict:
         """The model version the job names: its `@version`/`@alias`, else the version resolved at creation."""
@@ -159,13 +162,12 @@ class LocalRunner:
             raise ObjectNotFoundError(f"The model {reference or '(none)'} of this job does not exist (any more).")
         return model
 
-    def _pipeline_run(self, name: str, pipeline: JsonDict) -> TrainingPipelineRun:
-        metadata = pipeline.get("trainingTaskMetadata", {})
-        backing = metadata.get("backingCustomJob") or metadata.get("backingHyperparameterTuningJob")
+    def _pipeline_run(self, name: str, pipeline: JsonDict, context: ExecutionContext) -> TrainingPipelineRun:
+        tuning_job_name = pipeline.get("trainingTaskMetadata", {}).get("backingHyperparameterTuningJob")
         observer = None
-        if metadata.get("backingHyperparameterTuningJob"):
-            tuning_job = self._events.get(backing) or {}
-            observer = _TrialJobs(self._events, backing, str(tuning_job.get("displayName", "tuning")))
+        if tuning_job_name:
+            tuning_job = self._events.get(tuning_job_name) or {}
+            observer = _TrialJobs(self._events, tuning_job_name, str(tuning_job.get("displayName", "tuning")))
         dataset: JsonDict | None = None
         items: list[JsonDict] | None = None
         dataset_id = pipeline.get("inputDataConfig", {}).get("datasetId")
@@ -174,32 +176,30 @@ class LocalRunner:
             dataset = self._events.get(dataset_name)
             if not dataset:
                 raise ObjectNotFoundError(f"The dataset {dataset_name} of this pipeline does not exist (any more).")
-            items = self._events.data_items(dataset_name)
-        job_id = backing.rsplit("/", 1)[-1] if backing else None
-        return TrainingPipelineRun(
-            pipeline, self._execution_context(name, job_id), dataset=dataset, items=items, observer=observer
-        )
+            items = self._events.data_items(dataset_name) or None  # None: "nothing imported", not empty files
+        return TrainingPipelineRun(pipeline, context, dataset=dataset, items=items, observer=observer)
 
     # -- reporting -------------------------------------------------------------------------------------
-    def _done(self, kind: JobKind, name: str, resource: JsonDict, outcome: Outcome) -> None:
+    def _done(self, name: str, resource: JsonDict, context: ExecutionContext, outcome: Outcome) -> None:
         with self._lock:
             self._runs.pop(name, None)
             if self._closed:
                 return  # the emulator is stopping: the job is left for the restart to settle
         try:
             if isinstance(outcome, PipelineOutcome):
-                self._report_backing_job(resource, outcome)
+                self._report_backing_job(resource, outcome, context)
             report(self._events, name, outcome)
         except Exception:
             _log.exception("could not report the end of %s", name)
 
-    def _report_backing_job(self, pipeline: JsonDict, outcome: PipelineOutcome) -> None:
-        """What the backing job ran (logs, trials) goes on it; its state follows the pipeline's."""
+    def _report_backing_job(self, pipeline: JsonDict, outcome: PipelineOutcome, context: ExecutionContext) -> None:
+        """What the backing job ran (replica logs, trials) goes on it; its state follows the pipeline's."""
         metadata = pipeline.get("trainingTaskMetadata", {})
-        if outcome.training is not None and metadata.get("backingCustomJob"):
-            fields = _log_fields(outcome.training)
-            if fields:
-                self._events.update(metadata["backingCustomJob"], fields)
+        if metadata.get("backingCustomJob"):
+            # From the log directory: the run's outcome has no logs when a later step (the model) failed it.
+            logs = {path.stem: str(path) for path in sorted(context.logs.glob("*.log"))}
+            if logs:
+                self._events.update(metadata["backingCustomJob"], _log_fields(logs))
         if outcome.tuning is not None and metadata.get("backingHyperparameterTuningJob"):
             self._events.update(metadata["backingHyperparameterTuningJob"], outcome.tuning.resource_fields())
 
@@ -207,8 +207,8 @@ class LocalRunner:
 def report(events: JobEvents, name: str, outcome: Outcome) -> None:
     """Put a run's outcome on its job: output fields, then the terminal state."""
     fields = {**outcome.resource_fields()}
-    if isinstance(outcome, TrainingOutcome):
-        fields.update(_log_fields(outcome))
+    if isinstance(outcome, TrainingOutcome) and outcome.logs:
+        fields.update(_log_fields(outcome.logs))
     if outcome.state is RunState.SUCCEEDED:
         artifact = outcome.model_artifact_uri if isinstance(outcome, PipelineOutcome) else None
         events.succeeded(name, fields, model_artifact_uri=artifact)
@@ -220,10 +220,16 @@ def report(events: JobEvents, name: str, outcome: Outcome) -> None:
         events.failed(name, outcome.error_message, code=outcome.error_code or 13, fields=fields)
 
 
-def _log_fields(outcome: TrainingOutcome) -> JsonDict:
-    if not outcome.logs:
-        return {}
-    return {"webAccessUris": {replica: Path(path).resolve().as_uri() for replica, path in outcome.logs.items()}}
+def _log_fields(logs: Mapping[str, str]) -> JsonDict:
+    """Replica logs as `webAccessUris` (replica name -> file:// URI): the job's pointer to them."""
+    return {"webAccessUris": {replica: Path(path).resolve().as_uri() for replica, path in logs.items()}}
+
+
+def _backing_job_id(resource: Mapping[str, Any]) -> str | None:
+    """A pipeline's training runs as its backing job: CLOUD_ML_JOB_ID is that job's id."""
+    metadata = resource.get("trainingTaskMetadata", {})
+    backing = metadata.get("backingCustomJob") or metadata.get("backingHyperparameterTuningJob")
+    return str(backing).rsplit("/", 1)[-1] if backing else None
 
 
 class _TrialJobs(TuningObserver):

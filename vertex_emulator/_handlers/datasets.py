@@ -2,20 +2,27 @@
 
 Like the real API, a dataset gets the system label `aiplatform.googleapis.com/dataset_metadata_schema`
 (TABLE, IMAGE, TEXT, VIDEO or TIME_SERIES), which user updates of `labels` keep. ImportData records the
-import configs on the dataset (`internal.imports`); reading the data is the execution package's business.
+import configs on the dataset (`internal.imports`).
+
+When the emulator reads data (its default, local mode; see `_dataset_data`): a tabular dataset counts its CSV
+rows at creation (`dataItemCount`) and a BigQuery source fails the create operation; ImportData reads the JSONL
+import files into data items (`internal.items`, `dataItemCount`), tabular datasets refusing it; ExportData
+writes the files. Problems fail the operation with their code, as the real API's do. In the scheduled mode
+nothing is read and exports list no files.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from vertex_emulator import _protos, _validation
+from vertex_emulator import _dataset_data, _protos, _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument, NotFound
 from vertex_emulator._handlers._common import LOCATION, body, list_reply, location, resource_name
 from vertex_emulator._names import new_id, now_timestamp
 from vertex_emulator._routing import Reply, Request, Route
 from vertex_emulator._store import DATASETS, Record
+from vertex_emulator.execution import ExecutionError
 
 JsonDict = dict[str, Any]
 SCHEMA_PREFIX = "gs://google-cloud-aiplatform/schema/dataset/metadata/"
@@ -33,6 +40,7 @@ _UPDATABLE = {
     "description": "description",
     "labels": "labels",
 }
+_FROM_INPUT_CONFIG = ("TABLE", "TIME_SERIES")  # kinds whose data is metadata.inputConfig, not imports
 _COLLECTION = f"{LOCATION}/datasets"
 _ITEM = f"{_COLLECTION}/{{dataset}}"
 
@@ -90,12 +98,29 @@ def create(backend: Backend, request: Request) -> Reply:
     )
     if "metadata" not in kept:
         kept["metadata"] = {}
+    failure: JsonDict | None = None
+    if backend.reads_data and SCHEMAS[schema] in _FROM_INPUT_CONFIG:
+        try:
+            rows = _dataset_data.count_rows(backend.storage, _dataset_data.source_uris(kept["metadata"]))
+        except ExecutionError as err:
+            failure = _error(err)
+        else:
+            if rows is not None:
+                kept["dataItemCount"] = str(rows)
     with backend.store.transaction() as tx:
-        tx.create(DATASETS, name, where, kept, {"imports": []})
-        operation = backend.operations.start(
-            tx, name, _protos.CREATE_DATASET_METADATA, {"snapshot": name, "type": "google.cloud.aiplatform.v1.Dataset"}
-        )
+        if failure is None:
+            tx.create(DATASETS, name, where, kept, {"imports": []})
+        effect = {"error": failure} if failure else {"snapshot": name, "type": "google.cloud.aiplatform.v1.Dataset"}
+        operation = backend.operations.start(tx, name, _protos.CREATE_DATASET_METADATA, effect)
     return Reply(record=operation)
+
+
+def _error(err: ExecutionError) -> JsonDict:
+    return {"code": err.code, "message": err.message}
+
+
+def _is_tabular(record: Record) -> bool:
+    return SCHEMAS.get(str(record.body.get("metadataSchemaUri", ""))) in _FROM_INPUT_CONFIG
 
 
 def get(backend: Backend, request: Request) -> Reply:
@@ -165,19 +190,33 @@ def import_data(backend: Backend, request: Request) -> Reply:
                     _validation.gcs_uri(problems, uri, f"import_configs[{index}].gcs_source.uris")
             problems.require(config.get("importSchemaUri"), f"import_configs[{index}].import_schema_uri")
     problems.raise_if_any()
+    imported: list[JsonDict] | None = None
+    failure: JsonDict | None = None
+    if backend.reads_data:
+        if _is_tabular(_find(backend, name)):
+            failure = {
+                "code": 9,
+                "message": "ImportData is for unstructured datasets: a tabular dataset reads its CSV files from "
+                "metadata.inputConfig.gcsSource, set when it is created.",
+            }
+        else:
+            try:
+                imported = _dataset_data.read_import_files(backend.storage, configs)
+            except ExecutionError as err:
+                failure = _error(err)
     with backend.store.transaction() as tx:
         record = tx.get(name)
         if record is None or record.kind != DATASETS:
             raise NotFound(f"Dataset {name} not found.")
-        imports = [*record.internal.get("imports", []), *configs]
-        tx.put(
-            record.evolve(
-                body={**record.body, "updateTime": now_timestamp()}, internal={**record.internal, "imports": imports}
-            )
-        )
-        operation = backend.operations.start(
-            tx, name, _protos.IMPORT_DATA_METADATA, {"respond": {}, "type": _protos.IMPORT_DATA_RESPONSE}
-        )
+        if failure is None:
+            updated = {**record.body, "updateTime": now_timestamp()}
+            internal = {**record.internal, "imports": [*record.internal.get("imports", []), *configs]}
+            if imported is not None:
+                internal["items"] = _dataset_data.merge_items(record.internal.get("items", []), imported)
+                updated["dataItemCount"] = str(len(internal["items"]))
+            tx.put(record.evolve(body=updated, internal=internal))
+        effect = {"error": failure} if failure else {"respond": {}, "type": _protos.IMPORT_DATA_RESPONSE}
+        operation = backend.operations.start(tx, name, _protos.IMPORT_DATA_METADATA, effect)
     return Reply(record=operation)
 
 
@@ -192,13 +231,25 @@ def export_data(backend: Backend, request: Request) -> Reply:
     record = _find(backend, name)
     stamp = now_timestamp().replace(":", "-").replace(".", "-")
     directory = f"{destination.rstrip('/')}/export-data-{record.body.get('displayName', '')}-{stamp}"
+    effect: JsonDict = {"respond": {"exportedFiles": []}, "type": _protos.EXPORT_DATA_RESPONSE}
+    if backend.reads_data:
+        try:
+            response = _dataset_data.export(
+                backend.storage,
+                record.body,
+                record.internal.get("items", []),
+                payload.get("exportConfig", {}),
+                directory,
+                tabular=_is_tabular(record),
+            )
+            effect = {"respond": response, "type": _protos.EXPORT_DATA_RESPONSE}
+        except ExecutionError as err:
+            effect = {"error": _error(err)}
+        except FileNotFoundError as err:  # the destination bucket does not exist
+            effect = {"error": {"code": 5, "message": f"Cannot write the export: {err}"}}
     with backend.store.transaction() as tx:
         operation = backend.operations.start(
-            tx,
-            name,
-            _protos.EXPORT_DATA_METADATA,
-            {"respond": {"exportedFiles": []}, "type": _protos.EXPORT_DATA_RESPONSE},
-            {"gcsOutputDirectory": directory},
+            tx, name, _protos.EXPORT_DATA_METADATA, effect, {"gcsOutputDirectory": directory}
         )
     return Reply(record=operation)
 
