@@ -42,6 +42,27 @@ class BigQuerySource(ApiModel):
         yield from uri_problems(self.input_uri, "bq://", ("input_uri",))
 
 
+def _format_problems(
+    config: ApiModel,
+    format_field: str,
+    allowed: tuple[str, ...],
+    gcs_field: str,
+    bigquery_field: str,
+    direction: tuple[str, str],
+) -> Iterator[Problem]:
+    """The format must be known, and it names the one place data comes from or goes to: BigQuery for
+    ``bigquery``, Cloud Storage for every other format."""
+    fmt = getattr(config, format_field)
+    if fmt not in allowed:
+        yield Problem((format_field,), f"must be one of {', '.join(allowed)}, got {fmt!r}")
+        return
+    wanted, other = (bigquery_field, gcs_field) if fmt == "bigquery" else (gcs_field, bigquery_field)
+    if getattr(config, wanted) is None:
+        yield Problem((wanted,), f"{format_field} {fmt!r} {direction[0]} {wanted}")
+    if getattr(config, other) is not None:
+        yield Problem((other,), f"{format_field} {fmt!r} does not {direction[1]} {other}")
+
+
 class BatchPredictionInputConfig(ApiModel):
     """``instances_format`` bigquery reads ``bigquery_source``; every other format reads ``gcs_source`` files."""
 
@@ -50,17 +71,9 @@ class BatchPredictionInputConfig(ApiModel):
     bigquery_source: BigQuerySource | None = None
 
     def _problems(self) -> Iterator[Problem]:
-        if self.instances_format not in INSTANCE_FORMATS:
-            yield Problem(
-                ("instances_format",), f"must be one of {', '.join(INSTANCE_FORMATS)}, got {self.instances_format!r}"
-            )
-            return
-        wanted = "bigquery_source" if self.instances_format == "bigquery" else "gcs_source"
-        if getattr(self, wanted) is None:
-            yield Problem((wanted,), f"instances_format {self.instances_format!r} reads from {wanted}")
-        other = "gcs_source" if wanted == "bigquery_source" else "bigquery_source"
-        if getattr(self, other) is not None:
-            yield Problem((other,), f"instances_format {self.instances_format!r} does not read from {other}")
+        yield from _format_problems(
+            self, "instances_format", INSTANCE_FORMATS, "gcs_source", "bigquery_source", ("reads from", "read from")
+        )
 
 
 class BatchPredictionOutputConfig(ApiModel):
@@ -71,18 +84,14 @@ class BatchPredictionOutputConfig(ApiModel):
     bigquery_destination: BigQueryDestination | None = None
 
     def _problems(self) -> Iterator[Problem]:
-        if self.predictions_format not in PREDICTION_FORMATS:
-            yield Problem(
-                ("predictions_format",),
-                f"must be one of {', '.join(PREDICTION_FORMATS)}, got {self.predictions_format!r}",
-            )
-            return
-        wanted = "bigquery_destination" if self.predictions_format == "bigquery" else "gcs_destination"
-        if getattr(self, wanted) is None:
-            yield Problem((wanted,), f"predictions_format {self.predictions_format!r} writes to {wanted}")
-        other = "gcs_destination" if wanted == "bigquery_destination" else "bigquery_destination"
-        if getattr(self, other) is not None:
-            yield Problem((other,), f"predictions_format {self.predictions_format!r} does not write to {other}")
+        yield from _format_problems(
+            self,
+            "predictions_format",
+            PREDICTION_FORMATS,
+            "gcs_destination",
+            "bigquery_destination",
+            ("writes to", "write to"),
+        )
 
 
 class BatchDedicatedResources(ApiModel):
