@@ -88,7 +88,7 @@ def main() -> int:
 
     from vertex_emulator.testing import EmulatorProcess, free_port, gapic_clients, location_parent
 
-    with tempfile.TemporaryDirectory() as tmp, EmulatorProcess(Path(tmp) / "data") as emulator:
+    with tempfile.TemporaryDirectory() as tmp, EmulatorProcess(Path(tmp) / "data", "--runner", "scheduled") as emulator:
         clients = gapic_clients(emulator.endpoint)
         pipeline = clients.pipeline.create_training_pipeline(
             parent=location_parent(),

@@ -81,6 +81,8 @@ class EmulatorProcess:
             str(self.storage_port),
             "--data-dir",
             str(self.data_dir),
+            "--runner",
+            "local",  # jobs really run: the local stack trains and predicts (extra_args may say otherwise)
             *self.extra_args,
         ]
         with self.log_file.open("ab") as log:
