@@ -20,7 +20,7 @@ from sklearn.dummy import DummyClassifier
 
 from tests.vertex_emulator.bodies import CUSTOM_TASK, SERVING_IMAGE, TABULAR, TRAINING_IMAGE, TUNING_TASK
 from vertex_emulator import Emulator
-from vertex_emulator.testing import GapicClients, gapic_clients, location_parent, wait_until
+from vertex_emulator.testing import EmulatorProcess, GapicClients, gapic_clients, location_parent, wait_until
 
 TEXT = "gs://google-cloud-aiplatform/schema/dataset/metadata/text_1.0.0.yaml"
 TEXT_IMPORT = "gs://google-cloud-aiplatform/schema/dataset/ioformat/text_classification_single_label_io_format_1.0.0.yaml"
@@ -131,6 +131,18 @@ def test_every_replica_runs_with_the_vertex_environment_and_its_log(
     tasks = {replica: json.loads(values["CLUSTER_SPEC"])["task"] for replica, values in seen.items()}
     assert tasks["workerpool1-1"] == {"type": "workerpool1", "index": 1}
     assert len(json.loads(primary["CLUSTER_SPEC"])["cluster"]["workerpool1"]) == 2
+
+
+def test_the_command_line_runs_jobs_for_real_by_default(tmp_path: Path) -> None:
+    with EmulatorProcess(tmp_path / "data") as process:
+        assert process.ready_line.endswith("runner=local")
+        assert process.control.health()["runner"] == "LocalRunner"
+        clients = gapic_clients(process.endpoint)
+        job = clients.job.create_custom_job(parent=location_parent(), custom_job=custom_job("print('ran')"))
+        done = wait_done(clients.job.get_custom_job, job.name)
+        assert done.state.name == "JOB_STATE_SUCCEEDED", done.error.message
+        log = tmp_path / "data" / "jobs" / job.name.rsplit("/", 1)[1] / "logs" / "workerpool0-0.log"
+        assert log.read_text().strip() == "ran"
 
 
 def test_a_non_zero_exit_fails_the_job_with_the_code_and_the_log_tail(clients: GapicClients) -> None:
