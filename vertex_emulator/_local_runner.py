@@ -76,6 +76,8 @@ class LocalRunner:
         self._kill_grace_seconds = kill_grace_seconds
         self._lock = threading.Lock()
         self._runs: dict[str, BackgroundRun[Any]] = {}
+        self._starting: set[str] = set()  # between `start` and the run's registration
+        self._cancel_pending: set[str] = set()  # cancelled meanwhile
         self._closed = False
 
     # -- JobRunner -----------------------------------------------------------------------------------
@@ -83,28 +85,45 @@ class LocalRunner:
         if self._context.scheduled.is_configured(ticket.kind):
             self._context.scheduled.start(ticket)
             return
-        resource = self._events.running(ticket.name)
-        if not str(resource.get("state", "")).endswith("_RUNNING"):
-            return  # cancelled (or gone) before it could start
-        try:
-            context = self._execution_context(ticket.name, _backing_job_id(resource))
-            run = self._run_for(ticket.kind, ticket.name, resource, context)
-        except ExecutionError as error:
-            self._events.failed(ticket.name, error.message, code=error.code)
-            return
+        name = ticket.name
         with self._lock:
-            if self._closed:
+            self._starting.add(name)
+        try:
+            resource = self._events.running(name)
+            state = str(resource.get("state", ""))
+            if not state.endswith("_RUNNING"):
+                if state.endswith("_CANCELLING"):  # cancelled before it could start
+                    self._events.cancelled(name)
                 return
-            self._runs[ticket.name] = run
-        run.start(on_done=functools.partial(self._done, ticket.name, resource, context))
+            try:
+                context = self._execution_context(name, _backing_job_id(resource))
+                run = self._run_for(ticket.kind, name, resource, context)
+            except ExecutionError as error:
+                self._events.failed(name, error.message, code=error.code)
+                return
+            with self._lock:
+                if self._closed:
+                    return
+                self._runs[name] = run
+                cancel_now = name in self._cancel_pending
+            run.start(on_done=functools.partial(self._done, name, resource, context))
+            if cancel_now:
+                run.cancel()
+        finally:
+            with self._lock:
+                self._starting.discard(name)
+                self._cancel_pending.discard(name)
 
     def cancel(self, name: str) -> None:
         with self._lock:
             run = self._runs.get(name)
+            if run is None and name in self._starting:
+                self._cancel_pending.add(name)  # `start` cancels the run once it exists
+                return
         if run is not None:
             run.cancel()
         else:
-            self._context.scheduled.cancel(name)
+            self._context.scheduled.cancel(name)  # a scheduled job, or one this runner does not run
 
     def close(self) -> None:
         with self._lock:
