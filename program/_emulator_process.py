@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from vertex_emulator.control import ControlClient, ControlError
+from vertex_emulator.launch import command_line
 
 __all__ = ["EmulatorProcess", "LocalEmulatorError"]
 
@@ -71,20 +71,8 @@ class EmulatorProcess:
                 f"the emulator (pid {stale}) is running but {self.endpoint} does not answer; see {self.log_file}, "
                 "or stop it with scripts/down-local"
             )
-        command = [
-            sys.executable,
-            "-m",
-            "vertex_emulator",
-            "--port",
-            str(self.port),
-            "--storage-port",
-            str(self.storage_port),
-            "--data-dir",
-            str(self.data_dir),
-            "--runner",
-            "local",  # jobs really run: the local stack trains and predicts (extra_args may say otherwise)
-            *self.extra_args,
-        ]
+        # jobs really run: the local stack trains and predicts (extra_args may say otherwise)
+        command = command_line(self.port, self.storage_port, self.data_dir, "--runner", "local", *self.extra_args)
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
                 command,

@@ -48,10 +48,12 @@ __all__ = [
     "RunnerContext",
     "RunnerFactory",
     "ScheduledRunner",
+    "command_line",
 ]
 
 _HOMES = {
     "Emulator": "vertex_emulator._emulator",
+    "command_line": "vertex_emulator.launch",
     "LocalRunner": "vertex_emulator._local_runner",
     "ControlClient": "vertex_emulator.control",
     "ControlError": "vertex_emulator.control",

@@ -19,7 +19,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from vertex_emulator.control import ControlClient
+from vertex_emulator.launch import command_line
 
 __all__ = [
     "DEFAULT_LOCATION",
@@ -142,18 +142,7 @@ class EmulatorProcess:
         self.ready_line = ""
 
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
-        command = [
-            sys.executable,
-            "-m",
-            "vertex_emulator",
-            "--port",
-            str(self.port),
-            "--storage-port",
-            str(self.storage_port),
-            "--data-dir",
-            str(self.data_dir),
-            *self.extra_args,
-        ]
+        command = command_line(self.port, self.storage_port, self.data_dir, *self.extra_args)
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         deadline = time.monotonic() + timeout
