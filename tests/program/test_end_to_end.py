@@ -4,6 +4,7 @@ split fractions, destroy."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,32 @@ def test_up_rerun_change_destroy(emulator: Emulator, tmp_path: Path) -> None:
     left = _emulator_holds(emulator)
     assert all(not names for names in left.values()), f"left in the emulator: {left}"
     assert state.read_text() == "{}"
+
+
+def test_the_local_stack_really_trains_tunes_and_predicts(tmp_path: Path) -> None:
+    """What `scripts/up-local` brings up, on the emulator's default runner: the example trainer really runs on the
+    split dataset, the tuning trials really run, and every staged instance gets a prediction."""
+    with Emulator() as emulator:  # the local runner: jobs are real processes
+        settings = {
+            "vertex:endpoint": emulator.endpoint,
+            "vertex:pollInitialInterval": "0.2",
+            "vertex:retryInitialDelay": "0.05",
+        }
+        config = ProgramConfig.from_stack_values("local", stack_config("local", overrides=settings))
+        stage(config, emulator.storage_host)
+        state = tmp_path / "state.json"
+        up = run_engine("local", "up", settings, state)
+        assert {op for op, _ in _ops(up).values()} == {"create"}
+        exports = up["exports"]
+        assert exports["best_trial"]["metrics"]["accuracy"] > 0.8
+
+        results = [uri for uri in emulator.storage.list(exports["predictions"]) if "prediction.results-" in uri]
+        lines = [line for uri in results for line in emulator.storage.read_text(uri).splitlines() if line]
+        instances = emulator.storage.read_text(config.batch_input_uri).splitlines()
+        assert len(lines) == len([line for line in instances if line.strip()])
+        species = {json.loads(line)["prediction"] for line in lines}
+        assert species <= {"setosa", "versicolor", "virginica"}
+        assert len(species) > 1
+
+        run_engine("local", "destroy", settings, state)
+        assert all(not names for names in _emulator_holds(emulator).values())
