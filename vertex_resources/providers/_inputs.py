@@ -45,7 +45,13 @@ def _unknown_paths(value: Any, path: Path = ()) -> Iterator[Path]:
 
 
 def has_unknowns(value: Any) -> bool:
-    return next(_unknown_paths(value), None) is not None
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, Mapping):
+        return any(has_unknowns(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_unknowns(item) for item in value)
+    return False
 
 
 def _with_placeholders(value: Any) -> Any:
@@ -69,7 +75,7 @@ def check_problems(spec_type: type[ApiModel], props: Mapping[str, Any]) -> list[
     """Every problem of the inputs that known values already show; a problem at or around a value not known
     yet is left for the real run (a preview must not fail on what it cannot see)."""
     data = spec_inputs(spec_type, props)
-    unknown = list(_unknown_paths(data))
+    unknown = list(_unknown_paths(data)) if has_unknowns(data) else []
     try:
         spec_type.parse(_with_placeholders(data))
     except SpecError as error:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
@@ -13,9 +15,10 @@ from ._base import REPLACE, Change, FieldKind, change_of
 __all__ = ["SpecDiff", "diff_specs", "field_changes"]
 
 
-def field_changes(spec_type: type[BaseModel]) -> dict[str, Change]:
+@functools.cache
+def field_changes(spec_type: type[BaseModel]) -> Mapping[str, Change]:
     """Every field of ``spec_type`` with its declaration; an undeclared field is sent and replaces on change."""
-    return {name: change_of(info) or REPLACE for name, info in spec_type.model_fields.items()}
+    return MappingProxyType({name: change_of(info) or REPLACE for name, info in spec_type.model_fields.items()})
 
 
 @dataclass(frozen=True)
