@@ -37,8 +37,13 @@ class KindApi:
     def get(self, name: str) -> dict[str, Any]:
         raise NotImplementedError
 
-    def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
+    def find(self, placement: Placement, spec: Any, label: str, value: str) -> list[dict[str, Any]]:
         """Resources carrying ``label=value`` (how an interrupted create is found again)."""
+        request = {"parent": placement.parent, "filter": f"labels.{label}={value}"}
+        return [message_to_json(item) for item in self._list(request)]
+
+    def _list(self, request: dict[str, str]) -> Any:
+        """The list call of this kind (an iterable of messages)."""
         raise NotImplementedError
 
     def delete(self, name: str) -> None:
@@ -89,10 +94,8 @@ class JobKind(KindApi):
     def get(self, name: str) -> dict[str, Any]:
         return message_to_json(self._call("get", name=name, retry=self.session.retry))
 
-    def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
-        request = {"parent": placement.parent, "filter": f"labels.{label}={value}"}
-        pages = self._call("list", plural=True, request=request, retry=self.session.retry)
-        return [message_to_json(item) for item in pages]
+    def _list(self, request: dict[str, str]) -> Any:
+        return self._call("list", plural=True, request=request, retry=self.session.retry)
 
     def cancel(self, name: str) -> None:
         try:

@@ -151,7 +151,7 @@ class VertexProvider(ResourceProvider):
     ) -> dict[str, Any]:
         delay = self._config.retry_initial_delay
         for attempt in range(_CREATE_ATTEMPTS):
-            leftovers = api.find(placement, CREATE_KEY_LABEL, key)
+            leftovers = api.find(placement, spec, CREATE_KEY_LABEL, key)
             for found in leftovers:
                 state = found.get("state")
                 if not api.long_running or not is_terminal(state) or is_success(state):

@@ -37,11 +37,8 @@ class DatasetApi(KindApi):
     def get(self, name: str) -> dict[str, Any]:
         return message_to_json(self.session.datasets.get_dataset(name=name, retry=self.session.retry))
 
-    def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
-        pages = self.session.datasets.list_datasets(
-            request={"parent": placement.parent, "filter": f"labels.{label}={value}"}, retry=self.session.retry
-        )
-        return [message_to_json(item) for item in pages]
+    def _list(self, request: dict[str, str]) -> Any:
+        return self.session.datasets.list_datasets(request=request, retry=self.session.retry)
 
     def delete(self, name: str) -> None:
         try:

@@ -53,12 +53,17 @@ class ModelApi(KindApi):
     def get(self, name: str) -> dict[str, Any]:
         return _versioned(message_to_json(self.session.models.get_model(name=name, retry=self.session.retry)))
 
-    def find(self, placement: Placement, label: str, value: str) -> list[dict[str, Any]]:
-        pages = self.session.models.list_models(
-            request={"parent": placement.parent, "filter": f"labels.{label}={value}"}, retry=self.session.retry
+    def find(self, placement: Placement, spec: Any, label: str, value: str) -> list[dict[str, Any]]:
+        if spec.parent_model is None:
+            return [_versioned(model) for model in super().find(placement, spec, label, value)]
+        # A new version carries the label itself: look among the parent's versions, not its default one.
+        versions = self.session.models.list_model_versions(
+            request={"name": spec.parent_model, "filter": f"labels.{label}={value}"}, retry=self.session.retry
         )
-        found = [_versioned(message_to_json(item)) for item in pages]
-        return found
+        return [_versioned(message_to_json(item)) for item in versions]
+
+    def _list(self, request: dict[str, str]) -> Any:
+        return self.session.models.list_models(request=request, retry=self.session.retry)
 
     def delete(self, name: str) -> None:
         """Delete the version ``name`` names; the whole model when it is the last version."""

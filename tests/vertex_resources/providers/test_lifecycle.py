@@ -284,3 +284,19 @@ def test_deleting_the_default_version_keeps_the_newer_one(
     remaining = gapic_clients(emulator.endpoint).model.get_model(name=newer_id)
     assert remaining.version_id == "2"
     assert "default" in remaining.version_aliases
+
+
+def test_a_repeated_version_upload_adopts_the_version(
+    server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    """A create repeated after its answer was lost (an interrupted `up`) finds the version it uploaded."""
+    provider_type, inputs = INPUTS["Model"]
+    base = server.resource(provider_type(), "base")
+    _, base_outs = base.create(base.check(inputs).inputs)
+    version = server.resource(provider_type(), "version")
+    v2_inputs = {**inputs, "artifact_uri": "gs://acme/models/2/", "parent_model": base_outs["model_name"]}
+    first_id, _ = version.create(version.check(v2_inputs).inputs)
+    again_id, _ = version.create(version.check(v2_inputs).inputs)
+    assert again_id == first_id
+    versions = gapic_clients(emulator.endpoint).model.list_model_versions(name=base_outs["model_name"])
+    assert [v.version_id for v in versions] == ["1", "2"]
