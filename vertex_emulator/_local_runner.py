@@ -12,8 +12,12 @@
 
 A kind whose timing was set through the control plane (`config/jobs`) goes to the scheduled runner, so tests
 can hold a job in a state; cancels of jobs this runner does not run (those, and trial or backing jobs cancelled
-directly) go there too. On close, running processes are stopped and their jobs left as they are, so a restart
-marks them failed like any job the emulator was running when it stopped.
+directly) go there too.
+
+On close, running processes are stopped and their jobs left as they are, so a restart marks them failed like
+any job the emulator was running when it stopped. Every process of a job is marked and recorded in
+`<data dir>/jobs/<id>/processes/` while it runs (`execution._ledger`): after a SIGKILL of the emulator, the next
+start on the data dir stops what is left before it fails those jobs.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from vertex_emulator.execution import (
     TuningObserver,
     TuningRun,
 )
+from vertex_emulator.execution._ledger import JOB_ENV, LEDGER_DIR, ProcessLedger, close_ledger, open_ledger
 from vertex_emulator.runners import JobEvents, JobKind, JobTicket, RunnerContext
 
 __all__ = ["LocalRunner"]
@@ -95,18 +100,24 @@ class LocalRunner:
                 if state.endswith("_CANCELLING"):  # cancelled before it could start
                     self._events.cancelled(name)
                 return
+            ledger: ProcessLedger | None = None
             try:
                 context = self._execution_context(name, _backing_job_id(resource))
+                # Opened before anything starts: after a crash, the next start finds what the job left running.
+                ledger = open_ledger(context.work_dir / LEDGER_DIR, name)
                 run = self._run_for(ticket.kind, name, resource, context)
             except ExecutionError as error:
+                if ledger is not None:
+                    close_ledger(ledger)
                 self._events.failed(name, error.message, code=error.code)
                 return
             with self._lock:
                 if self._closed:
+                    close_ledger(ledger)
                     return
                 self._runs[name] = run
                 cancel_now = name in self._cancel_pending
-            run.start(on_done=functools.partial(self._done, name, resource, context))
+            run.start(on_done=functools.partial(self._done, name, resource, context, ledger))
             if cancel_now:
                 run.cancel()
         finally:
@@ -154,7 +165,7 @@ class LocalRunner:
             images=self._images if self._images is not None else ImageRegistry.from_env(),
             python=self._python,
             venv_cache_dir=data_dir / "venvs",
-            env=self._env,
+            env={**self._env, JOB_ENV: name},  # marks every process of the job (see execution._ledger)
             kill_grace_seconds=self._kill_grace_seconds,
         )
 
@@ -199,7 +210,10 @@ class LocalRunner:
         return TrainingPipelineRun(pipeline, context, dataset=dataset, items=items, observer=observer)
 
     # -- reporting -------------------------------------------------------------------------------------
-    def _done(self, name: str, resource: JsonDict, context: ExecutionContext, outcome: Outcome) -> None:
+    def _done(
+        self, name: str, resource: JsonDict, context: ExecutionContext, ledger: ProcessLedger, outcome: Outcome
+    ) -> None:
+        close_ledger(ledger)  # the run stopped every process it started
         with self._lock:
             self._runs.pop(name, None)
             if self._closed:

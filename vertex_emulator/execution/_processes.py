@@ -1,4 +1,9 @@
-"""Local processes, each in its own process group so that stopping one stops everything it started."""
+"""Local processes, each in its own process group so that stopping one stops everything it started.
+
+Each process is marked with the job it runs for (``VERTEX_EMULATOR_JOB``) and, while that job's ledger is open,
+recorded there from its start until its whole group is gone (see ``_ledger``): what a killed emulator leaves
+running is stopped when it starts again.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ._errors import DependencyError
+from ._ledger import JOB_ENV, ProcessLedger, ledger_for
 
 _TAIL_BYTES = 4096
 _TAIL_LINES = 20
@@ -36,8 +42,12 @@ class LocalProcess:
         self.cwd = cwd
         self.stopped_by_us = False
         self._popen: subprocess.Popen[bytes] | None = None
+        self._ledger: ProcessLedger | None = None
 
     def start(self) -> None:
+        job, ledger = ledger_for(self.env)
+        if job:
+            self.env[JOB_ENV] = job
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             try:
@@ -55,10 +65,35 @@ class LocalProcess:
                 raise DependencyError(
                     f"The replica {self.name} could not start {self.argv[0]!r}: {error.strerror or error}"
                 ) from None
+        if ledger is not None:
+            self._record(ledger)
+
+    def _record(self, ledger: ProcessLedger) -> None:
+        """Right after the start: a group nobody could stop after a crash must not run at all."""
+        assert self._popen is not None
+        try:
+            ledger.record(self._popen.pid, self.name, self.argv)
+        except OSError as error:
+            stop_all([self], 0)
+            raise DependencyError(
+                f"The process {self.name} could not be recorded in {ledger.directory}: {error}"
+            ) from None
+        self._ledger = ledger
+
+    def forget(self) -> None:
+        """Drop the record once the whole group is gone."""
+        if self._ledger is not None and self._popen is not None:
+            self._ledger.forget(self._popen.pid)
+            self._ledger = None
 
     @property
     def started(self) -> bool:
         return self._popen is not None
+
+    @property
+    def pid(self) -> int:
+        """The process id, which is also its group's id (0 before the start)."""
+        return self._popen.pid if self._popen is not None else 0
 
     def poll(self) -> int | None:
         return self._popen.poll() if self._popen is not None else None
@@ -76,7 +111,7 @@ class LocalProcess:
 
     def group_alive(self) -> bool:
         """Whether a process of the group still runs (zombies waiting for their reaper do not count)."""
-        return self._popen is not None and _group_alive(self._popen.pid)
+        return self._popen is not None and bool(_live_groups({self._popen.pid}))
 
     def wait_exit(self, timeout: float) -> None:
         if self._popen is not None:
@@ -104,20 +139,33 @@ def stop_all(processes: Sequence[LocalProcess], grace_seconds: float) -> None:
     # SIGKILL is delivered asynchronously: wait (briefly) until every group is gone, so that a job reported
     # stopped has no process left.
     deadline = time.monotonic() + 2.0
-    while any(p.group_alive() for p in running) and time.monotonic() < deadline:
+    alive = _live_groups({p.pid for p in running})
+    while alive and time.monotonic() < deadline:
         time.sleep(0.01)
+        alive = _live_groups(alive)
+    for process in running:
+        if process.pid not in alive:
+            process.forget()
 
 
-def _group_alive(group: int) -> bool:
+def _live_groups(groups: set[int]) -> set[int]:
+    """Those of ``groups`` in which a process still runs (one pass over /proc for all of them)."""
+    if not groups:
+        return set()
     proc = Path("/proc")
     if not proc.is_dir():  # no procfs: any member, zombies included
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        alive = set()
+        for group in groups:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                continue
+            except PermissionError:
+                pass
+            alive.add(group)
+        return alive
+    wanted = {str(group): group for group in groups}
+    alive = set()
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -125,9 +173,9 @@ def _group_alive(group: int) -> bool:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # gone meanwhile
-        if len(fields) > 2 and fields[2] == str(group) and fields[0] != "Z":
-            return True
-    return False
+        if len(fields) > 2 and fields[2] in wanted and fields[0] != "Z":
+            alive.add(wanted[fields[2]])
+    return alive
 
 
 def describe_exit(returncode: int) -> str:

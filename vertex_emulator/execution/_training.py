@@ -21,6 +21,7 @@ from ._environment import (
 )
 from ._errors import InvalidSpecError
 from ._images import LocalCommand
+from ._ledger import JOB_ENV, acting_for
 from ._packages import fetch_packages, prepare_venv
 from ._processes import LocalProcess, describe_exit, stop_all
 from ._run import BackgroundRun, Outcome, RunState
@@ -89,6 +90,11 @@ class TrainingRun(BackgroundRun[TrainingOutcome]):
 
     # -- execution ------------------------------------------------------------------------------
     def _execute(self) -> TrainingOutcome:
+        # Helpers (pip) run with the emulator's environment: they still belong to this run's job.
+        with acting_for(self._context.env.get(JOB_ENV)):
+            return self._train()
+
+    def _train(self) -> TrainingOutcome:
         spec = _spec.custom_job_spec(self._raw_spec)
         pools = []
         for index, pool_spec in _worker_pools(spec):
