@@ -11,8 +11,9 @@
 - BatchPredictionJob: the model version the job names (`modelVersionId`), streamed in batches.
 
 A kind whose timing was set through the control plane (`config/jobs`) goes to the scheduled runner, so tests
-can hold a job in a state; cancels of jobs this runner does not run (those, and trial or backing jobs cancelled
-directly) go there too.
+can hold a job in a state; cancels of jobs this runner does not run (those, and backing jobs cancelled
+directly) go there too. Cancelling a tuning trial's CustomJob stops that trial (it ends INFEASIBLE, its job
+CANCELLED) while the other trials go on.
 
 On close, running processes are stopped and their jobs left as they are, so a restart marks them failed like
 any job the emulator was running when it stopped. Every process of a job is marked and recorded in
@@ -26,7 +27,7 @@ import functools
 import logging
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ class LocalRunner:
         self._runs: dict[str, BackgroundRun[Any]] = {}
         self._starting: set[str] = set()  # between `start` and the run's registration
         self._cancel_pending: set[str] = set()  # cancelled meanwhile
+        self._trial_jobs: dict[str, Callable[[], None]] = {}  # a running trial's CustomJob -> stop that trial
         self._closed = False
 
     # -- JobRunner -----------------------------------------------------------------------------------
@@ -131,8 +133,11 @@ class LocalRunner:
             if run is None and name in self._starting:
                 self._cancel_pending.add(name)  # `start` cancels the run once it exists
                 return
+            stop_trial = self._trial_jobs.get(name)
         if run is not None:
             run.cancel()
+        elif stop_trial is not None:
+            stop_trial()
         else:
             self._context.scheduled.cancel(name)  # a scheduled job, or one this runner does not run
 
@@ -175,7 +180,7 @@ class LocalRunner:
         if kind is JobKind.CUSTOM_JOB:
             return TrainingRun(resource.get("jobSpec", {}), context)
         if kind is JobKind.HYPERPARAMETER_TUNING_JOB:
-            observer = _TrialJobs(self._events, name, str(resource.get("displayName", "tuning")))
+            observer = self._trial_jobs_of(name, str(resource.get("displayName", "tuning")))
             return TuningRun(resource, context, observer=observer)
         if kind is JobKind.BATCH_PREDICTION_JOB:
             return BatchPredictionRun(resource, self._model_of(resource), context)
@@ -197,7 +202,7 @@ class LocalRunner:
         observer = None
         if tuning_job_name:
             tuning_job = self._events.get(tuning_job_name) or {}
-            observer = _TrialJobs(self._events, tuning_job_name, str(tuning_job.get("displayName", "tuning")))
+            observer = self._trial_jobs_of(tuning_job_name, str(tuning_job.get("displayName", "tuning")))
         dataset: JsonDict | None = None
         items: list[JsonDict] | None = None
         dataset_id = pipeline.get("inputDataConfig", {}).get("datasetId")
@@ -208,6 +213,9 @@ class LocalRunner:
                 raise ObjectNotFoundError(f"The dataset {dataset_name} of this pipeline does not exist (any more).")
             items = self._events.data_items(dataset_name) or None  # None: "nothing imported", not empty files
         return TrainingPipelineRun(pipeline, context, dataset=dataset, items=items, observer=observer)
+
+    def _trial_jobs_of(self, tuning_job: str, display_name: str) -> _TrialJobs:
+        return _TrialJobs(self._events, tuning_job, display_name, self._lock, self._trial_jobs)
 
     # -- reporting -------------------------------------------------------------------------------------
     def _done(
@@ -266,23 +274,54 @@ def _backing_job_id(resource: Mapping[str, Any]) -> str | None:
 
 
 class _TrialJobs(TuningObserver):
-    """Each tuning trial as a CustomJob owned by the tuning job, and the job's `trials` kept current."""
+    """Each tuning trial as a CustomJob owned by the tuning job, and the job's `trials` kept current.
 
-    def __init__(self, events: JobEvents, tuning_job: str, display_name: str) -> None:
+    While a trial runs, `stoppers` (the runner's, under its `lock`) maps its CustomJob to stopping the trial,
+    so that cancelling that job stops the trial's processes.
+    """
+
+    def __init__(
+        self,
+        events: JobEvents,
+        tuning_job: str,
+        display_name: str,
+        lock: threading.Lock,
+        stoppers: dict[str, Callable[[], None]],
+    ) -> None:
         self._events = events
         self._tuning_job = tuning_job
         self._display_name = display_name
+        self._lock = lock
+        self._stoppers = stoppers
+        self._run: TuningRun | None = None
+
+    def attach(self, run: TuningRun) -> None:
+        self._run = run
 
     def trial_started(self, trial_id: str, job_spec: JsonDict) -> str | None:
         job = self._events.create_custom_job(
             self._tuning_job, {"displayName": f"{self._display_name}-trial-{trial_id}", "jobSpec": job_spec}
         )
-        self._events.running(job["name"])
-        return str(job["name"])
+        name = str(job["name"])
+        stop = functools.partial(self._stop, trial_id)
+        with self._lock:
+            self._stoppers[name] = stop
+        # A cancel between the creation and the line above went past the runner (it ended the job CANCELLED
+        # directly, or left it CANCELLING): the job's state tells.
+        state = str(self._events.running(name).get("state", ""))
+        if not state.endswith("_RUNNING"):
+            stop()
+        return name
 
     def trial_ended(self, trial_id: str, custom_job: str | None, outcome: TrainingOutcome) -> None:
         if custom_job:
+            with self._lock:
+                self._stoppers.pop(custom_job, None)
             report(self._events, custom_job, outcome)
+
+    def _stop(self, trial_id: str) -> None:
+        if self._run is not None:
+            self._run.stop_trial(trial_id)
 
     def trials_changed(self, trials: list[JsonDict]) -> None:
         self._events.update(self._tuning_job, {"trials": trials})

@@ -25,10 +25,15 @@ _TRIALS_FAILED_CODE = 9
 class TuningObserver:
     """Hooks for the server; override what you need (called from the tuning run's thread).
 
-    ``trial_started`` may create the trial's CustomJob resource and return its name (it becomes the
-    trial's ``customJob``); ``trial_ended`` reports that job's outcome; ``trials_changed`` gets the
-    whole ``trials`` list each time it changes (to update the resource while it runs).
+    ``attach`` gets the run once, when it is created (``run.stop_trial(trial_id)`` stops a single trial, e.g.
+    when its CustomJob is cancelled); ``trial_started`` may create the trial's CustomJob resource and return
+    its name (it becomes the trial's ``customJob``); ``trial_ended`` reports that job's outcome;
+    ``trials_changed`` gets the whole ``trials`` list each time it changes (to update the resource while it
+    runs; called from the thread that changed it, never twice at once).
     """
+
+    def attach(self, run: TuningRun) -> None:
+        return None
 
     def trial_started(self, trial_id: str, job_spec: JsonDict) -> str | None:
         return None
@@ -90,8 +95,11 @@ class TuningRun(BackgroundRun[TuningOutcome]):
         self._seed = seed
         self._observer = observer or TuningObserver()
         self._lock = threading.Lock()
+        self._notify_lock = threading.Lock()
         self._trials: dict[str, _Trial] = {}
+        self._stop_requested: set[str] = set()  # trials stopped before they were launched
         self._best_trial_id: str | None = None
+        self._observer.attach(self)
 
     def trials(self) -> list[JsonDict]:
         """A snapshot of the trials so far (safe from any thread)."""
@@ -103,6 +111,21 @@ class TuningRun(BackgroundRun[TuningOutcome]):
             state=state, error_code=code, error_message=message, trials=self.trials(),
             best_trial_id=self._best_trial_id,
         )
+
+    def stop_trial(self, trial_id: str) -> None:
+        """Stop one trial (its CustomJob was cancelled) while the others go on: its processes are stopped and
+        it ends INFEASIBLE. Safe from any thread, also before the trial is launched or after it ended."""
+        with self._lock:
+            trial = self._trials.get(trial_id)
+            if trial is None:
+                self._stop_requested.add(trial_id)
+                return
+            if trial.record["state"] != "ACTIVE":
+                return  # ended, or stopping already
+            trial.record["state"] = "STOPPING"
+            run = trial.run
+        run.cancel()
+        self._notify()
 
     def _on_cancel(self) -> None:
         with self._lock:
@@ -202,10 +225,13 @@ class TuningRun(BackgroundRun[TuningOutcome]):
         if custom_job:
             record["customJob"] = custom_job
         with self._lock:
+            stop_now = trial_id in self._stop_requested
+            if stop_now:
+                record["state"] = "STOPPING"
             self._trials[trial_id] = _Trial(trial_id, parameters, run, custom_job, record)
         self._notify()
         run.start(on_done=lambda outcome: finished.put((trial_id, outcome)))
-        if self.cancel_requested:
+        if self.cancel_requested or stop_now:
             run.cancel()
 
     def _record_result(
@@ -216,7 +242,12 @@ class TuningRun(BackgroundRun[TuningOutcome]):
         error: str | None = None
         measurements: list[Measurement] = []
         final: Measurement | None = None
-        if outcome.succeeded:
+        if outcome.state is RunState.CANCELLED and not self.cancel_requested:
+            # Stopped on its own (its CustomJob was cancelled). Trial.State: STOPPING is "should stop", a
+            # passing state; a trial that is done without a final_measurement is INFEASIBLE ("should not be
+            # attempted again"), never SUCCEEDED. It counts as a failed trial, like any INFEASIBLE one.
+            error = "The trial was stopped: its CustomJob was cancelled."
+        elif outcome.succeeded:
             metric_file = self._context.work_dir / "trials" / trial_id / "hypertune" / "output.metrics"
             measurements = read_measurements(metric_file, metric_id)
             final = final_measurement(measurements, selection, goal)
@@ -250,7 +281,8 @@ class TuningRun(BackgroundRun[TuningOutcome]):
         self._best_trial_id = trial_id
 
     def _notify(self) -> None:
-        self._observer.trials_changed(self.trials())
+        with self._notify_lock:  # in order: a later snapshot is never overwritten by an earlier one
+            self._observer.trials_changed(self.trials())
 
 
 def _trial_job_spec(trial_spec: Mapping[str, Any], trial_id: str, arguments: list[str]) -> JsonDict:
