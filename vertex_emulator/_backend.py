@@ -9,7 +9,6 @@ from vertex_emulator._faults import FaultInjector
 from vertex_emulator._jobs import JobLifecycle
 from vertex_emulator._operations import Operations
 from vertex_emulator._store import Store
-from vertex_emulator.execution._ledger import stop_orphaned_processes
 from vertex_emulator.runners import JobKind, JobRunner, JobTiming, ScheduledRunner
 from vertex_emulator.storage import ObjectStorage
 
@@ -32,12 +31,6 @@ class Backend:
     # Datasets read and write their data (CSV sources, import files, exports); off in the scheduled mode,
     # where ImportData only records its configs and nothing is read.
     reads_data: bool = True
-
-    def __post_init__(self) -> None:
-        # First thing on a data dir, before restart recovery marks interrupted jobs FAILED: processes a killed
-        # emulator left running (every replica's group, pip installs, model servers) are stopped, so that a job
-        # shown FAILED has nothing left running.
-        stop_orphaned_processes(self.data_dir / "jobs")
 
     def active_runner(self) -> JobRunner:
         return self.runner if self.runner is not None else self.scheduled

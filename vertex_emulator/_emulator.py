@@ -20,6 +20,7 @@ from vertex_emulator._routing import JSON, Router
 from vertex_emulator._scheduler import Scheduler
 from vertex_emulator._store import Store
 from vertex_emulator.control import ControlClient
+from vertex_emulator.execution import stop_orphaned_processes
 from vertex_emulator.runners import JobTiming, RunnerContext, RunnerFactory, ScheduledRunner
 from vertex_emulator.storage import ObjectStorage
 
@@ -99,6 +100,9 @@ class Emulator:
         backend_ref.append(backend)
         self._backend = backend
         backend.load_timings()
+        # Before restart recovery marks interrupted jobs FAILED: stop the processes a killed emulator left running
+        # (every replica's group, pip installs, model servers), so a job shown FAILED has nothing left running.
+        stop_orphaned_processes(self.data_dir / "jobs")
         jobs.recover_after_restart()
         backend.operations.resume()
         backend.storage_host = storage.serve(self.host, self._storage_port)

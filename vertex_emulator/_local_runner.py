@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from vertex_emulator.execution import (
+    JOB_ENV,
+    LEDGER_DIR,
     BackgroundRun,
     BatchPredictionRun,
     ExecutionContext,
@@ -40,14 +42,16 @@ from vertex_emulator.execution import (
     ObjectNotFoundError,
     Outcome,
     PipelineOutcome,
+    ProcessLedger,
     RunState,
     TrainingOutcome,
     TrainingPipelineRun,
     TrainingRun,
     TuningObserver,
     TuningRun,
+    close_ledger,
+    open_ledger,
 )
-from vertex_emulator.execution._ledger import JOB_ENV, LEDGER_DIR, ProcessLedger, close_ledger, open_ledger
 from vertex_emulator.runners import JobEvents, JobKind, JobTicket, RunnerContext
 
 __all__ = ["LocalRunner"]
@@ -174,9 +178,7 @@ class LocalRunner:
             kill_grace_seconds=self._kill_grace_seconds,
         )
 
-    def _run_for(
-        self, kind: JobKind, name: str, resource: JsonDict, context: ExecutionContext
-    ) -> BackgroundRun[Any]:
+    def _run_for(self, kind: JobKind, name: str, resource: JsonDict, context: ExecutionContext) -> BackgroundRun[Any]:
         if kind is JobKind.CUSTOM_JOB:
             return TrainingRun(resource.get("jobSpec", {}), context)
         if kind is JobKind.HYPERPARAMETER_TUNING_JOB:

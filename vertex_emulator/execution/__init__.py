@@ -32,6 +32,7 @@ from ._errors import (
 from ._export import ExportedData, annotation_type, export_dataset, read_csv_rows, read_jsonl_items
 from ._gcs_store import GcsObjectStore
 from ._images import CONFIG_ENV_VAR, DEFAULT_MAPPINGS, ImageMapping, ImageRegistry
+from ._ledger import JOB_ENV, LEDGER_DIR, ProcessLedger, close_ledger, open_ledger, stop_orphaned_processes
 from ._object_store import DirectoryObjectStore, ObjectStore, expand_uris, join_uri, split_gcs_uri
 from ._pipeline import CUSTOM_TASK, TUNING_TASK, PipelineOutcome, TrainingPipelineRun
 from ._prediction import DEFAULT_BATCH_SIZE, BatchPredictionOutcome, BatchPredictionRun
@@ -46,6 +47,8 @@ __all__ = [
     "CUSTOM_TASK",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_MAPPINGS",
+    "JOB_ENV",
+    "LEDGER_DIR",
     "TUNING_TASK",
     "BackgroundRun",
     "BatchPredictionOutcome",
@@ -65,6 +68,7 @@ __all__ = [
     "ObjectStore",
     "Outcome",
     "PipelineOutcome",
+    "ProcessLedger",
     "RunState",
     "TrainingOutcome",
     "TrainingPipelineRun",
@@ -74,13 +78,16 @@ __all__ = [
     "TuningRun",
     "UnsupportedError",
     "annotation_type",
+    "close_ledger",
     "expand_uris",
     "export_dataset",
     "join_uri",
+    "open_ledger",
     "read_csv_rows",
     "read_jsonl_items",
     "split_gcs_uri",
     "split_items",
     "split_rows",
+    "stop_orphaned_processes",
     "suggestions",
 ]
