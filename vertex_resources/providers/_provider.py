@@ -208,7 +208,7 @@ class VertexProvider(ResourceProvider):
         for name, change in field_changes(self.spec_type).items():
             if change.kind is FieldKind.OUTPUT_ONLY:
                 outs[name] = reported.get(name)
-        outs["resource_id"] = resource["name"].rsplit("/", 1)[-1]
+        outs["resource_id"] = resource["name"].rsplit("/", 1)[-1].split("@", 1)[0]  # a model's id, not its version
         outs.update(api.extra_outputs(resource))
         return outs
 

@@ -61,7 +61,8 @@ def test_full_lifecycle(kind: str, server: ProviderServer, control: ControlClien
     assert outs["name"] == id_
     assert outs["project"] == "acme-ml"
     assert outs["location"] == "us-central1"
-    assert outs["resource_id"] == id_.split("/")[-1].split("@")[0] or kind == "Model"
+    assert outs["resource_id"] == id_.split("/")[-1].split("@")[0]
+    assert outs["resource_id"].isdigit()
     if kind in JOB_KINDS:
         assert outs["state"].endswith("_SUCCEEDED")
         assert outs["end_time"]
