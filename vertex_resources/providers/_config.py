@@ -41,7 +41,7 @@ class ProviderConfig:
     retry_timeout: float = 600.0
     """How long one call keeps being retried on transient errors (``vertex:retryTimeout``)."""
     poll_initial_interval: float = 2.0
-    """First wait between two polls of a running job (``vertex:pollInitialInterval``); it grows to 60 s."""
+    """First wait between two polls of a running job (``vertex:pollInitialInterval``); it grows to 55 s."""
 
     @classmethod
     def from_stack(cls, config: ConfigSource) -> ProviderConfig:
