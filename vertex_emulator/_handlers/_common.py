@@ -9,7 +9,7 @@ from google.protobuf.message import Message
 
 from vertex_emulator import _protos
 from vertex_emulator._backend import Backend
-from vertex_emulator._errors import NotFound
+from vertex_emulator._errors import InvalidArgument, NotFound
 from vertex_emulator._listing import paginate
 from vertex_emulator._names import location_path
 from vertex_emulator._routing import Reply, Request, Route
@@ -33,6 +33,19 @@ def body(request: Request, message_class: type[Message], what: str) -> JsonDict:
     """The request body parsed strictly into `message_class`, as canonical proto JSON."""
     value = _protos.load_json_object(request.body, what)
     return _protos.to_json(_protos.parse(message_class, value, what))
+
+
+def update_mask_fields(request: Request, updatable: dict[str, str]) -> set[str]:
+    """The resource fields the request's ``updateMask`` names; 400 when it names none or one not in ``updatable``
+    (mask path -> field)."""
+    paths = [p.strip() for p in (request.arg("updateMask") or "").split(",") if p.strip()]
+    allowed = ", ".join(sorted({p for p in updatable if "_" in p or p.islower()}))
+    if not paths:
+        raise InvalidArgument(f"update_mask is required: name the fields to update ({allowed}).")
+    unknown = [p for p in paths if p not in updatable]
+    if unknown:
+        raise InvalidArgument(f"update_mask path(s) {unknown} cannot be updated; updatable: {allowed}.")
+    return {updatable[p] for p in paths}
 
 
 def list_reply(

@@ -8,7 +8,14 @@ from typing import Any
 from vertex_emulator import _protos, _registry, _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument
-from vertex_emulator._handlers._common import LOCATION, body, list_reply, location, resource_name
+from vertex_emulator._handlers._common import (
+    LOCATION,
+    body,
+    list_reply,
+    location,
+    resource_name,
+    update_mask_fields,
+)
 from vertex_emulator._names import new_id, normalize, now_timestamp
 from vertex_emulator._routing import Reply, Request, Route
 from vertex_emulator._store import MODEL_VERSIONS, MODELS, Record
@@ -69,17 +76,8 @@ def list_versions(backend: Backend, request: Request) -> Reply:
 def update(backend: Backend, request: Request) -> Reply:
     name = resource_name(request, "models", "model")
     patch = body(request, _protos.MODEL, "model")
-    paths = [p.strip() for p in (request.arg("updateMask") or "").split(",") if p.strip()]
-    if not paths:
-        raise InvalidArgument("update_mask is required.")
-    unknown = [p for p in paths if p not in _UPDATABLE]
-    if unknown:
-        raise InvalidArgument(
-            f"update_mask path(s) {unknown} cannot be updated; updatable: display_name, description, labels, "
-            "version_description."
-        )
+    fields = update_mask_fields(request, _UPDATABLE)
     problems = _validation.Problems()
-    fields = {_UPDATABLE[p] for p in paths}
     if "displayName" in fields:
         _validation.display_name(problems, patch, "model")
     _validation.labels(problems, patch, "model")

@@ -272,14 +272,20 @@ def test_delete_keeps_artifacts_unless_asked(
     assert held() == (0, 0, 0)
 
 
-def test_deleting_the_default_version_keeps_the_newer_one(
-    server: ProviderServer, control: ControlClient, emulator: Emulator
-) -> None:
+def _model_and_version_driver(server: ProviderServer) -> tuple[Any, str, dict[str, Any], Any, dict[str, Any]]:
+    """A created model (driver, id, outputs) and a driver with the inputs of a second version of it."""
     provider_type, inputs = INPUTS["Model"]
     base = server.resource(provider_type(), "first")
     base_id, base_outs = base.create(base.check(inputs).inputs)
-    newer = server.resource(provider_type(), "second")
-    newer_inputs = {**inputs, "artifact_uri": "gs://acme/models/2/", "parent_model": base_outs["model_name"]}
+    version = server.resource(provider_type(), "second")
+    version_inputs = {**inputs, "artifact_uri": "gs://acme/models/2/", "parent_model": base_outs["model_name"]}
+    return base, base_id, base_outs, version, version_inputs
+
+
+def test_deleting_the_default_version_keeps_the_newer_one(
+    server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    base, base_id, base_outs, newer, newer_inputs = _model_and_version_driver(server)
     newer_id, _ = newer.create(newer.check(newer_inputs).inputs)
     base.delete(base_id, base_outs)  # version 1 is the default one: the alias moves, then it goes
     remaining = gapic_clients(emulator.endpoint).model.get_model(name=newer_id)
@@ -291,11 +297,7 @@ def test_a_repeated_version_upload_adopts_the_version(
     server: ProviderServer, control: ControlClient, emulator: Emulator
 ) -> None:
     """A create repeated after its answer was lost (an interrupted `up`) finds the version it uploaded."""
-    provider_type, inputs = INPUTS["Model"]
-    base = server.resource(provider_type(), "base")
-    _, base_outs = base.create(base.check(inputs).inputs)
-    version = server.resource(provider_type(), "version")
-    v2_inputs = {**inputs, "artifact_uri": "gs://acme/models/2/", "parent_model": base_outs["model_name"]}
+    _, _, base_outs, version, v2_inputs = _model_and_version_driver(server)
     first_id, _ = version.create(version.check(v2_inputs).inputs)
     again_id, _ = version.create(version.check(v2_inputs).inputs)
     assert again_id == first_id
