@@ -1,6 +1,6 @@
 """The local stack's main job and its teardown (what scripts/up-local and scripts/down-local run).
 
-    python -m program.local up      # emulator in the background, stage data + trainer sdist, pulumi up
+    python -m program.local up      # emulator in the background, stage data + trainer sdist, pulumi up (real CLI)
     python -m program.local down    # pulumi destroy, stop the emulator (--purge: also remove the state dir)
     python -m program.local stage [--endpoint URL]   # only the staging step, against a running emulator
 
@@ -10,7 +10,7 @@ are published by CI and data pipelines (see docs/program.md).
 
 Environment: ``VERTEX_ML_STATE_DIR`` (default ``.state``: emulator pid, log and data, the Pulumi file backend),
 ``VERTEX_EMULATOR_PORT`` / ``VERTEX_EMULATOR_STORAGE_PORT`` (8765 / 8766), ``VERTEX_EMULATOR_ARGS`` (more emulator
-options), ``PULUMI`` (the CLI to run, default ``pulumi`` on PATH).
+options), ``VERTEX_ML_PULUMI`` (a Pulumi CLI to use instead of the one ``scripts/pulumi`` finds or builds).
 """
 
 from __future__ import annotations
@@ -100,21 +100,15 @@ def stage(config: ProgramConfig, storage_host: str, trainer_dir: Path = TRAINER_
     return staged
 
 
-_INSTALL_PULUMI = """\
-The Pulumi CLI is not on PATH, so the last step did not run:
-    pulumi up --stack local --yes   (file backend {backend}, no passphrase)
-Already done:
-{done}
-Install the CLI (https://www.pulumi.com/docs/iac/download-install/), for example:
-    curl -fsSL https://get.pulumi.com | sh && export PATH="$HOME/.pulumi/bin:$PATH"
-then run scripts/up-local again: it reuses the running emulator and what is staged."""
+PULUMI = ROOT / "scripts" / "pulumi"
+"""The project's one entry point to the Pulumi CLI: a recent enough ``pulumi`` on PATH, or the pinned one it builds;
+for the local stack it sets the file backend under the state dir, a private PULUMI_HOME and no passphrase."""
 
 
 @dataclass(frozen=True)
 class _Local:
     state_dir: Path
     emulator: EmulatorProcess
-    pulumi: str | None
 
     @classmethod
     def from_environment(cls) -> _Local:
@@ -125,68 +119,42 @@ class _Local:
             storage_port=int(os.environ.get("VERTEX_EMULATOR_STORAGE_PORT", "8766")),
             extra_args=tuple(shlex.split(os.environ.get("VERTEX_EMULATOR_ARGS", ""))),
         )
-        return cls(state_dir, emulator, shutil.which(os.environ.get("PULUMI", "pulumi")))
-
-    @property
-    def backend(self) -> str:
-        return f"file://{self.state_dir / 'pulumi'}"
+        return cls(state_dir, emulator)
 
     def run_pulumi(self, *args: str) -> None:
-        assert self.pulumi is not None
-        (self.state_dir / "pulumi").mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "PULUMI_BACKEND_URL": self.backend,
-            "PULUMI_CONFIG_PASSPHRASE": "",  # the local stack holds no secret: no passphrase prompt
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-        }
-        command = [self.pulumi, *args, "--non-interactive"]
-        print(f"== {' '.join(command[:3])} ...", flush=True)
+        command = [str(PULUMI), *args, "--non-interactive"]
+        print(f"== pulumi {' '.join(args)}", flush=True)
+        env = {**os.environ, "VERTEX_ML_STATE_DIR": str(self.state_dir)}
         subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
-def _say(line: str, done: list[str]) -> None:
-    done.append(line)
+def _say(line: str) -> None:
     print(f"== {line}", flush=True)
 
 
 def _up(local: _Local, stack: str) -> int:
-    done: list[str] = ["virtualenv ready with requirements.txt installed (scripts/up-local)"]
-    _say(local.emulator.ensure_running(), done)
+    _say(local.emulator.ensure_running())
     overrides = {"vertex:endpoint": local.emulator.endpoint}
     config = ProgramConfig.from_stack_values(stack, stack_config(stack, overrides=overrides))
     storage_host = str(ControlClient(local.emulator.endpoint).health()["storage_emulator_host"])
     for item in stage(config, storage_host):
-        _say(f"staged {item.uri}", done)
-    if local.pulumi is None:
-        print(
-            _INSTALL_PULUMI.format(backend=local.backend, done="\n".join(f"  - {line}" for line in done)),
-            file=sys.stderr,
-        )
-        return 3
+        _say(f"staged {item.uri}")
     configured = stack_config(stack).get("vertex:endpoint")
     if configured != local.emulator.endpoint:
         raise StagingError(
             f"stacks/Pulumi.{stack}.yaml has vertex:endpoint {configured} but the emulator runs on "
             f"{local.emulator.endpoint}: use the same port (VERTEX_EMULATOR_PORT) or edit the stack file"
         )
-    local.run_pulumi("stack", "select", "--create", stack)
+    local.run_pulumi("stack", "select", "--create", "--stack", stack)
     local.run_pulumi("up", "--stack", stack, "--yes")
     local.run_pulumi("stack", "output", "--stack", stack)
     return 0
 
 
 def _down(local: _Local, stack: str, purge: bool) -> int:
-    has_state = (local.state_dir / "pulumi").exists()
-    if local.pulumi is not None and has_state:
+    if (local.state_dir / "pulumi" / ".pulumi" / "stacks").exists():
         print(f"== {local.emulator.ensure_running()}", flush=True)  # destroy talks to the emulator
         local.run_pulumi("destroy", "--stack", stack, "--yes")
-    elif has_state:
-        print(
-            "== the Pulumi CLI is not on PATH: nothing destroyed through Pulumi (the resources stay in the "
-            "emulator's data; --purge removes them with the state)",
-            flush=True,
-        )
     print(f"== {local.emulator.stop()}", flush=True)
     if purge and local.state_dir.exists():
         shutil.rmtree(local.state_dir)
