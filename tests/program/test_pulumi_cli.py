@@ -14,17 +14,23 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from program import ProgramConfig
 from program.local import stage
 from program.stack_files import ROOT, stack_config
-from tests.pulumi_cli import PulumiProject
+from tests.pulumi_cli import INIT, PulumiProject, typed
 from vertex_emulator import Emulator
 from vertex_emulator.testing import gapic_clients
 
 PARENT = "projects/local-project/locations/us-central1"
+PINNED_CLI = re.search(
+    r"^require github.com/pulumi/pulumi/pkg/v3 v([\d.]+)$", (ROOT / "tools" / "pulumi-cli" / "go.mod").read_text(), re.M
+)[1]
 README = ROOT / "README.md"
 EXCERPT_START = "<!-- preview-diff: captured by tests/program/test_pulumi_cli.py -->"
 EXCERPT_END = "<!-- /preview-diff -->"
+PREVIEW_DIFF = ("preview", "--diff")
 
 
 def _holdings(emulator: Emulator) -> dict[str, set[str]]:
@@ -119,8 +125,14 @@ def test_the_local_stack_through_the_real_cli(tmp_path: Path) -> None:
         assert outputs["model_version"] == "1"
         assert outputs["best_trial"]["parameters"]["max-depth"] in range(2, 7)
         assert outputs["batch_prediction_job"] in held["batchPredictionJobs"]
-        predictions = emulator.storage.list(outputs["predictions"] + "/")
-        assert any("prediction.results" in uri for uri in predictions), predictions
+        assert outputs["best_trial"]["metrics"]["accuracy"] > 0.8  # the example trainer really ran on the split
+        results = [uri for uri in emulator.storage.list(outputs["predictions"]) if "prediction.results-" in uri]
+        lines = [line for uri in results for line in emulator.storage.read_text(uri).splitlines() if line]
+        instances = [line for line in emulator.storage.read_text(config.batch_input_uri).splitlines() if line.strip()]
+        assert len(lines) == len(instances)  # every staged instance got a prediction
+        species = {json.loads(line)["prediction"] for line in lines}
+        assert species <= {"setosa", "versicolor", "virginica"}
+        assert len(species) > 1
 
         # Nothing changed: the real engine sees no diff.
         project.pulumi("preview", "--expect-no-changes")
@@ -128,7 +140,7 @@ def test_the_local_stack_through_the_real_cli(tmp_path: Path) -> None:
         # A change of the split replaces the pipelines and the batch job, never the dataset.
         project.pulumi("config", "set", "--path", "vertex-ml:split.trainingFraction", "0.7")
         project.pulumi("config", "set", "--path", "vertex-ml:split.validationFraction", "0.2")
-        diff = project.pulumi("preview", "--diff")
+        diff = project.pulumi(*PREVIEW_DIFF)
         assert _operations(diff) == dict.fromkeys(("training", "tuning", "batch-prediction"), "replace"), diff
         assert "+-3 to replace" in diff
         assert "2 unchanged" in diff  # the stack and the dataset
@@ -178,7 +190,7 @@ def recovery_commands() -> list[list[str]]:
     block = text[start : text.index("<!-- /recovery -->", start)]
     commands = [line.strip() for line in block.splitlines() if line.strip().startswith("scripts/pulumi ")]
     assert commands, "no recovery commands in docs/program.md"
-    return [[word for word in command.replace("--stack local", "").split()[1:]] for command in commands]
+    return [command.replace("--stack local", "").split()[1:] for command in commands]
 
 
 def test_an_up_killed_while_a_pipeline_runs_recovers_to_one_pipeline(tmp_path: Path) -> None:
@@ -193,7 +205,8 @@ def test_an_up_killed_while_a_pipeline_runs_recovers_to_one_pipeline(tmp_path: P
         try:
             deadline = time.monotonic() + 120
             while not emulator.control.held_jobs():
-                assert running.poll() is None and time.monotonic() < deadline, "no training pipeline started"
+                assert running.poll() is None, "the up ended before its training pipeline started"
+                assert time.monotonic() < deadline, "no training pipeline started"
                 time.sleep(0.2)
             time.sleep(1.0)  # the provider is now polling the pipeline it created
         finally:
@@ -289,3 +302,11 @@ def test_a_secret_config_value_never_reaches_the_state_in_plain_text(tmp_path: P
         for path in project.state_files():
             assert secret.encode() not in path.read_bytes(), path
         project.pulumi("destroy", "--yes")
+
+
+def test_the_pr_workflow_previews_the_local_stack_with_the_tests_commands() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "preview.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["preview"]["steps"]}
+    commands = [line.split(" | ")[0].strip() for line in steps["Preview the local stack"]["run"].splitlines()]
+    assert commands == [typed(*INIT), typed(*PREVIEW_DIFF)]
+    assert steps["Install the Pulumi CLI"]["with"]["pulumi-version"] == PINNED_CLI
