@@ -27,6 +27,14 @@ SCRIPT = ROOT / "scripts" / "pulumi"
 STACK = "local"
 
 
+def typed(*args: str) -> str:
+    """The command line as a user (or the PR workflow) types it from the repository's root."""
+    return " ".join(["scripts/pulumi", *args, "--stack", STACK, "--non-interactive"])
+
+
+INIT = ("stack", "select", "--create")
+
+
 @dataclass
 class PulumiProject:
     directory: Path
@@ -78,7 +86,7 @@ class PulumiProject:
         return self.directory / "stacks" / f"Pulumi.{STACK}.yaml"
 
     def command(self, *args: str) -> list[str]:
-        return [str(SCRIPT), *args, "--stack", STACK, "--non-interactive"]
+        return [str(SCRIPT), *typed(*args).split()[1:]]
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -92,7 +100,7 @@ class PulumiProject:
         return done.stdout
 
     def init(self) -> PulumiProject:
-        self.pulumi("stack", "select", "--create")
+        self.pulumi(*INIT)
         return self
 
     def state_files(self) -> list[Path]:
