@@ -2,6 +2,13 @@
 
     ApiError (code, status, http_status)
     +-- InvalidArgument      3  INVALID_ARGUMENT     400
+    |   +-- MethodNotAllowed                         405  (an HTTP method no route takes)
+    |   +-- LengthRequired                           411  (a body without Content-Length)
+    |   +-- PayloadTooLarge                          413  (a body over the cap)
+    |   +-- UriTooLong                               414
+    |   +-- HeadersTooLarge                          431
+    +-- PermissionDenied     7  PERMISSION_DENIED    403  (browser safety: a foreign Origin, a non-JSON POST)
+    |   +-- MisdirectedRequest                       421  (browser safety: a Host that is not this server)
     +-- FailedPrecondition   9  FAILED_PRECONDITION  400
     +-- NotFound             5  NOT_FOUND            404
     +-- AlreadyExists        6  ALREADY_EXISTS       409
@@ -34,6 +41,34 @@ class ApiError(Exception):
 
 class InvalidArgument(ApiError):
     code, status, http_status = 3, "INVALID_ARGUMENT", 400
+
+
+class MethodNotAllowed(InvalidArgument):
+    http_status = 405
+
+
+class LengthRequired(InvalidArgument):
+    http_status = 411
+
+
+class PayloadTooLarge(InvalidArgument):
+    http_status = 413
+
+
+class UriTooLong(InvalidArgument):
+    http_status = 414
+
+
+class HeadersTooLarge(InvalidArgument):
+    http_status = 431
+
+
+class PermissionDenied(ApiError):
+    code, status, http_status = 7, "PERMISSION_DENIED", 403
+
+
+class MisdirectedRequest(PermissionDenied):
+    http_status = 421
 
 
 class FailedPrecondition(ApiError):
@@ -72,6 +107,7 @@ ERRORS_BY_STATUS: dict[str, type[ApiError]] = {
     cls.status: cls
     for cls in (
         InvalidArgument,
+        PermissionDenied,
         FailedPrecondition,
         NotFound,
         AlreadyExists,

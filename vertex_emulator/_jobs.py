@@ -37,7 +37,23 @@ TUNING_TASK = "gs://google-cloud-aiplatform/schema/trainingjob/definition/hyperp
 _TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "PARTIALLY_SUCCEEDED"}
 _ACTIVE = {"QUEUED", "PENDING", "RUNNING", "PAUSED", "UPDATING"}
 _RESERVED = {"name", "state", "error", "createTime", "startTime", "endTime", "updateTime"}
+_FINISHED_TRIAL_STATES = {"SUCCEEDED", "INFEASIBLE"}
+_TRIAL_ENDED_WITH_JOB = "The tuning job ended before this trial finished."
 RESTART_MESSAGE = "The emulator restarted while this job was running; the job did not finish."
+
+
+def _close_trials(body: JsonDict, now: str) -> JsonDict:
+    """A tuning job that ends without succeeding leaves no trial ACTIVE: unfinished ones end INFEASIBLE."""
+    trials = body.get("trials")
+    if not trials or all(t.get("state") in _FINISHED_TRIAL_STATES for t in trials):
+        return body
+    closed = [
+        t
+        if t.get("state") in _FINISHED_TRIAL_STATES
+        else {**t, "state": "INFEASIBLE", "endTime": now, "infeasibleReason": _TRIAL_ENDED_WITH_JOB}
+        for t in trials
+    ]
+    return {**body, "trials": closed}
 
 
 def _prefix(kind: str) -> str:
@@ -233,6 +249,8 @@ class JobLifecycle:
         body = {**record.body, "state": _prefix(record.kind) + state, "updateTime": now, "endTime": now}
         if error is not None:
             body["error"] = error
+        if state != "SUCCEEDED":
+            body = _close_trials(body, now)
         record = tx.put(record.evolve(body=body))
         self._mirror(tx, record)
         return record
@@ -251,6 +269,8 @@ class JobLifecycle:
         for key in ("startTime", "endTime", "error"):
             if key in pipeline.body:
                 body[key] = pipeline.body[key]
+        if state in _TERMINAL and state != "SUCCEEDED":
+            body = _close_trials(body, pipeline.body["updateTime"])
         tx.put(backing.evolve(body=body))
 
     def _create_backing_job(self, tx: Transaction, pipeline: Record) -> Record:

@@ -127,24 +127,84 @@ class Transaction:
         self.pending[name] = None
 
 
+class BrokenStateError(Exception):
+    """The state file exists but cannot be read: the emulator refuses to start rather than start empty."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"the state file {path} is unreadable ({reason}); move it aside to keep it, or start with "
+            "--reset-state to start empty on purpose"
+        )
+        self.path = path
+        self.reason = reason
+
+
+def remove_state(path: Path) -> None:
+    """Delete the state file and its WAL companions (`--reset-state`)."""
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        companion.unlink(missing_ok=True)
+
+
+def _create_state(path: Path) -> None:
+    """A new state file is built beside its final name and renamed into place, so a file at `path` that is
+    empty or torn was damaged after the fact and is refused, never mistaken for a new one."""
+    building = path.with_name(path.name + ".new")
+    remove_state(building)
+    db = sqlite3.connect(building, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+    finally:
+        db.close()
+    building.replace(path)
+
+
 class Store:
-    """The emulator's state; one per data dir."""
+    """The emulator's state; one per data dir. BrokenStateError when the file exists but is not readable."""
 
     def __init__(self, path: Path) -> None:
         self.lock = threading.RLock()
         self._local = threading.local()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a killed process (only an OS crash may lose the last commits).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
         self._records: dict[str, Record] = {}
         self._by_parent: dict[tuple[str, str], dict[str, Record]] = {}
         self._seq = 0
-        rows = self._db.execute("SELECT name, kind, parent, seq, body, internal FROM records ORDER BY seq")
+        if not path.exists():
+            _create_state(path)
+        elif path.stat().st_size == 0:
+            raise BrokenStateError(path, "it is empty")
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._open(path)
+        except sqlite3.Error as err:
+            if hasattr(self, "_db"):
+                self._db.close()
+            raise BrokenStateError(path, f"not an emulator state database: {err}") from err
+        except (ValueError, TypeError) as err:
+            self._db.close()
+            raise BrokenStateError(path, f"a record cannot be read: {err}") from err
+
+    def _open(self, path: Path) -> None:
+        db = self._db
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"integrity check: {problems[0]}")
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"records", "settings"} <= tables:
+            raise sqlite3.DatabaseError(f"tables {sorted(tables)} are not the emulator's")
+        db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a killed process (only an OS crash may lose the last commits).
+        db.execute("PRAGMA synchronous=NORMAL")
+        rows = db.execute("SELECT name, kind, parent, seq, body, internal FROM records ORDER BY seq")
         for name, kind, parent, seq, body, internal in rows:
-            self._publish(Record(name, kind, parent, seq, json.loads(body), json.loads(internal)))
-            self._seq = max(self._seq, seq)
+            if kind not in MESSAGE_TYPES:
+                raise ValueError(f"{name} has an unknown kind {kind!r}")
+            record = Record(str(name), kind, str(parent), int(seq), json.loads(body), json.loads(internal))
+            if not isinstance(record.body, dict) or not isinstance(record.internal, dict):
+                raise ValueError(f"{name} is not a JSON object")
+            self._publish(record)
+            self._seq = max(self._seq, record.seq)
+        for (value,) in db.execute("SELECT value FROM settings"):
+            json.loads(value)
 
     def close(self) -> None:
         with self.lock:

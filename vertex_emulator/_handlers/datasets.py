@@ -60,22 +60,37 @@ def _find(backend: Backend, name: str) -> Record:
 
 
 def _check_metadata(problems: _validation.Problems, dataset: JsonDict) -> None:
+    """metadata.inputConfig, when present, must be the shape tabular datasets read: gcsSource.uri (one URI or a
+    list) or bigquerySource.uri."""
     metadata = dataset.get("metadata")
     if metadata is None:
         return
     if not isinstance(metadata, dict):
         problems.add("dataset.metadata", "Must be an object.")
         return
+    path = "dataset.metadata.input_config"
     source = metadata.get("inputConfig", {})
     if not isinstance(source, dict):
-        problems.add("dataset.metadata.input_config", "Must be an object.")
+        problems.add(path, "Must be an object.")
         return
-    uris = source.get("gcsSource", {}).get("uri", [])
-    for uri in [uris] if isinstance(uris, str) else uris:
-        _validation.gcs_uri(problems, str(uri), "dataset.metadata.input_config.gcs_source.uri")
-    bigquery = source.get("bigquerySource", {}).get("uri", "")
-    if bigquery and not str(bigquery).startswith("bq://"):
-        problems.add("dataset.metadata.input_config.bigquery_source.uri", f"'{bigquery}' is not a bq:// URI.")
+    gcs = source.get("gcsSource", {})
+    if not isinstance(gcs, dict):
+        problems.add(f"{path}.gcs_source", "Must be an object.")
+    else:
+        uris = gcs.get("uri", [])
+        listed = [uris] if isinstance(uris, str) else uris if isinstance(uris, list) else None
+        if listed is None or not all(isinstance(uri, str) for uri in listed):
+            problems.add(f"{path}.gcs_source.uri", "Must be a Cloud Storage URI or a list of them.")
+        else:
+            for uri in listed:
+                _validation.gcs_uri(problems, uri, f"{path}.gcs_source.uri")
+    bigquery = source.get("bigquerySource", {})
+    if not isinstance(bigquery, dict):
+        problems.add(f"{path}.bigquery_source", "Must be an object.")
+    elif not isinstance(bigquery.get("uri", ""), str):
+        problems.add(f"{path}.bigquery_source.uri", "Must be a bq:// URI.")
+    elif bigquery.get("uri") and not bigquery["uri"].startswith("bq://"):
+        problems.add(f"{path}.bigquery_source.uri", f"'{bigquery['uri']}' is not a bq:// URI.")
 
 
 def create(backend: Backend, request: Request) -> Reply:
