@@ -1,6 +1,7 @@
 """The emulator's error hierarchy: every API failure is one of these, rendered to the wire in one place.
 
     ApiError (code, status, http_status)
+    +-- Cancelled            1  CANCELLED            499  (in operations and jobs: what a cancel leaves)
     +-- InvalidArgument      3  INVALID_ARGUMENT     400
     |   +-- MethodNotAllowed                         405  (an HTTP method no route takes)
     |   +-- LengthRequired                           411  (a body without Content-Length)
@@ -37,6 +38,16 @@ class ApiError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def rpc_status(self) -> dict[str, Any]:
+        """The google.rpc.Status JSON a failed operation or job carries: `{"code", "message"}`."""
+        return {"code": self.code, "message": self.message}
+
+
+class Cancelled(ApiError):
+    """Only inside operations and jobs (never an HTTP answer): the google.rpc.Code of a cancelled one."""
+
+    code, status, http_status = 1, "CANCELLED", 499
 
 
 class InvalidArgument(ApiError):

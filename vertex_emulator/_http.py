@@ -52,6 +52,7 @@ class RequestPolicy:
     allowed_hosts: frozenset[str] = frozenset()
     json_only: bool = True
     max_body_bytes: int = MAX_BODY_BYTES
+    body_timeout_seconds: float = BODY_TIMEOUT_SECONDS
 
 
 class _BadRequest(Exception):
@@ -162,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self, length: int) -> bytes:
         if not length:
             return b""
-        self.connection.settimeout(BODY_TIMEOUT_SECONDS)
+        self.connection.settimeout(self.server.policy.body_timeout_seconds)
         try:
             body = self.rfile.read(length)
         except TimeoutError:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from vertex_emulator import _registry
-from vertex_emulator._errors import ApiError, FailedPrecondition, NotFound
+from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition, NotFound
 from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._store import (
     BATCH_PREDICTION_JOBS,
@@ -40,6 +40,7 @@ _RESERVED = {"name", "state", "error", "createTime", "startTime", "endTime", "up
 _FINISHED_TRIAL_STATES = {"SUCCEEDED", "INFEASIBLE"}
 _TRIAL_ENDED_WITH_JOB = "The tuning job ended before this trial finished."
 RESTART_MESSAGE = "The emulator restarted while this job was running; the job did not finish."
+_CANCELLED = Cancelled("CANCELED")
 
 
 def _close_trials(body: JsonDict, now: str) -> JsonDict:
@@ -150,9 +151,9 @@ class JobLifecycle:
                 for record in self._store.all(kind):
                     state = state_of(record)
                     if state == "CANCELLING":
-                        self._terminal(tx, record, "CANCELLED", {"code": 1, "message": "CANCELED"})
+                        self._terminal(tx, record, "CANCELLED", _CANCELLED.rpc_status())
                     elif state in _ACTIVE:
-                        self._terminal(tx, record, "FAILED", {"code": 10, "message": RESTART_MESSAGE})
+                        self._terminal(tx, record, "FAILED", Aborted(RESTART_MESSAGE).rpc_status())
 
     def active_jobs(self) -> list[str]:
         return [r.name for kind in JOB_KINDS for r in self._store.all(kind) if not is_terminal(r)]
@@ -203,7 +204,7 @@ class JobLifecycle:
                 try:
                     record = self._finish_pipeline(tx, record, model_artifact_uri)
                 except ApiError as err:
-                    return self._terminal(tx, record, "FAILED", {"code": err.code, "message": err.message}).body
+                    return self._terminal(tx, record, "FAILED", err.rpc_status()).body
             return self._terminal(tx, record, "SUCCEEDED", None).body
 
     def failed(self, name: str, message: str, *, code: int = 13, fields: Mapping[str, Any] | None = None) -> JsonDict:
@@ -220,7 +221,7 @@ class JobLifecycle:
             record = tx.get(name)
             if record is None or is_terminal(record):
                 return {} if record is None else record.body
-            return self._terminal(tx, record, "CANCELLED", {"code": 1, "message": "CANCELED"}).body
+            return self._terminal(tx, record, "CANCELLED", _CANCELLED.rpc_status()).body
 
     def data_items(self, dataset: str) -> list[JsonDict]:
         record = self._store.get(dataset)

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from vertex_emulator import _protos
-from vertex_emulator._errors import InvalidArgument, NotFound
+from vertex_emulator._errors import Cancelled, InvalidArgument, NotFound
 from vertex_emulator._limits import MAX_CONTROL_SECONDS, MAX_WAIT_SECONDS, is_bounded_seconds
 from vertex_emulator._names import new_id, now_timestamp
 from vertex_emulator._scheduler import Scheduler
@@ -95,7 +95,7 @@ class Operations:
         elif "snapshot" in effect:
             target = tx.get(effect["snapshot"])
             if target is None:
-                body["error"] = {"code": NotFound.code, "message": f"{effect['snapshot']} no longer exists."}
+                body["error"] = NotFound(f"{effect['snapshot']} no longer exists.").rpc_status()
             else:
                 body["response"] = _protos.packed(effect["type"], target.body)
         else:
@@ -127,7 +127,7 @@ class Operations:
                 raise NotFound(f"Operation {name} not found.")
             if not record.body.get("done"):
                 body = dict(record.body)
-                body["error"] = {"code": 1, "message": "Operation cancelled."}
+                body["error"] = Cancelled("Operation cancelled.").rpc_status()
                 self._finish(tx, record, body)
         self._notify()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from vertex_emulator import _protos
+from vertex_emulator import _protos, _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument, NotFound
 from vertex_emulator._listing import paginate
@@ -80,6 +80,7 @@ def job_routes(
     def create(backend: Backend, request: Request) -> Reply:
         where = location(request)
         prepared = prepare(backend, where, body(request, message_class, what))
+        _validation.replica_quota(kind, prepared, backend.max_replicas_per_job)
         with backend.store.transaction() as tx:
             record = backend.jobs.create(tx, kind, where, prepared)
         backend.jobs.start(record)

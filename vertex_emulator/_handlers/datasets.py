@@ -17,7 +17,7 @@ from typing import Any
 
 from vertex_emulator import _dataset_data, _protos, _validation
 from vertex_emulator._backend import Backend
-from vertex_emulator._errors import NotFound
+from vertex_emulator._errors import FailedPrecondition, InvalidArgument, NotFound
 from vertex_emulator._handlers._common import (
     LOCATION,
     body,
@@ -208,16 +208,17 @@ def import_data(backend: Backend, request: Request) -> Reply:
     failure: JsonDict | None = None
     if backend.reads_data:
         if _is_tabular(_find(backend, name)):
-            failure = {
-                "code": 9,
-                "message": "ImportData is for unstructured datasets: a tabular dataset reads its CSV files from "
-                "metadata.inputConfig.gcsSource, set when it is created.",
-            }
+            failure = FailedPrecondition(
+                "ImportData is for unstructured datasets: a tabular dataset reads its CSV files from "
+                "metadata.inputConfig.gcsSource, set when it is created."
+            ).rpc_status()
         else:
             try:
                 imported = _dataset_data.read_import_files(backend.storage, configs)
             except ExecutionError as err:
                 failure = _error(err)
+            except ValueError as err:  # a URI storage refuses (a bucket name GCS does not allow, ...)
+                failure = InvalidArgument(f"Cannot read the import files: {err}").rpc_status()
     with backend.store.transaction() as tx:
         record = tx.get(name)
         if record is None or record.kind != DATASETS:
@@ -260,7 +261,9 @@ def export_data(backend: Backend, request: Request) -> Reply:
         except ExecutionError as err:
             effect = {"error": _error(err)}
         except FileNotFoundError as err:  # the destination bucket does not exist
-            effect = {"error": {"code": 5, "message": f"Cannot write the export: {err}"}}
+            effect = {"error": NotFound(f"Cannot write the export: {err}").rpc_status()}
+        except ValueError as err:  # a destination storage refuses
+            effect = {"error": InvalidArgument(f"Cannot write the export: {err}").rpc_status()}
     with backend.store.transaction() as tx:
         operation = backend.operations.start(
             tx, name, _protos.EXPORT_DATA_METADATA, effect, {"gcsOutputDirectory": directory}
