@@ -120,7 +120,7 @@ class Emulator:
         if self._reset_state:
             remove_state(state_file)
         store = Store(state_file)
-        storage = ObjectStorage(self.data_dir / "storage")
+        storage = ObjectStorage(self.data_dir / "storage", reset=self._reset_state)
         self._scheduler = Scheduler()
         backend_ref: list[Backend] = []
         jobs = JobLifecycle(store, lambda: backend_ref[0].active_runner())
@@ -144,7 +144,7 @@ class Emulator:
         stop_orphaned_processes(self.data_dir / "jobs")
         jobs.recover_after_restart()
         backend.operations.resume()
-        backend.storage_host = storage.serve(self.host, self._storage_port)
+        backend.storage_host = storage.serve(self.host, self._storage_port, self.allowed_hosts)
         api = HttpServer(self.host, self._port, self._app, RequestPolicy(allowed_hosts=self.allowed_hosts))
         self._servers = [api]
         backend.endpoint = f"http://{self.host}:{api.port}"
