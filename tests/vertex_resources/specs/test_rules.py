@@ -46,7 +46,7 @@ DATASET: dict[str, Any] = {
 }
 BATCH: dict[str, Any] = {
     "display_name": "b",
-    "model": "projects/p/locations/us-central1/models/123",
+    "model": "projects/acme-ml/locations/us-central1/models/123",
     "input_config": {"instances_format": "jsonl", "gcs_source": {"uris": ["gs://acme/in.jsonl"]}},
     "output_config": {"predictions_format": "jsonl", "gcs_destination": {"output_uri_prefix": "gs://acme/out"}},
 }
@@ -141,20 +141,20 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "input_data_config",
         {
             "dataset_id": "1",
-            "gcs_destination": {"output_uri_prefix": "gs://a/b"},
-            "bigquery_destination": {"output_uri": "bq://p.d"},
+            "gcs_destination": {"output_uri_prefix": "gs://acme-data/b"},
+            "bigquery_destination": {"output_uri": "bq://acme-ml.d"},
         },
         "input_data_config",
         "at most one of gcs_destination or bigquery_destination",
-        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://p.d"}},
+        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://acme-ml.d"}},
     ),
     (
         TrainingPipelineDefinition,
         "input_data_config",
-        {"dataset_id": "1", "bigquery_destination": {"output_uri": "gs://p/d"}},
+        {"dataset_id": "1", "bigquery_destination": {"output_uri": "gs://acme-data/d"}},
         "input_data_config.bigquery_destination.output_uri",
         "bq:// URI",
-        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://p.d"}},
+        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://acme-ml.d"}},
     ),
     # worker pools
     (
@@ -168,7 +168,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0",
-        {"machine_spec": {"machine_type": "n1"}},
+        {"machine_spec": {"machine_type": "n1-standard-4"}},
         "job_spec.worker_pool_specs[0]",
         "exactly one of container_spec or python_package_spec",
         POOL,
@@ -192,26 +192,26 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0.machine_spec",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_TESLA_T4"},
+        {"machine_type": "n1-standard-4", "accelerator_type": "NVIDIA_TESLA_T4"},
         "job_spec.worker_pool_specs[0].machine_spec.accelerator_count",
         "when accelerator_type is set",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_TESLA_T4", "accelerator_count": 2},
+        {"machine_type": "n1-standard-4", "accelerator_type": "NVIDIA_TESLA_T4", "accelerator_count": 2},
     ),
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0.machine_spec",
-        {"machine_type": "n1", "accelerator_count": 1},
+        {"machine_type": "n1-standard-4", "accelerator_count": 1},
         "job_spec.worker_pool_specs[0].machine_spec.accelerator_type",
         "when accelerator_count is set",
-        {"machine_type": "n1"},
+        {"machine_type": "n1-standard-4"},
     ),
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0.machine_spec",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_TESLA_X1", "accelerator_count": 1},
+        {"machine_type": "n1-standard-4", "accelerator_type": "NVIDIA_TESLA_X1", "accelerator_count": 1},
         "job_spec.worker_pool_specs[0].machine_spec.accelerator_type",
         "NVIDIA_TESLA_T4",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_L4", "accelerator_count": 1},
+        {"machine_type": "g2-standard-4", "accelerator_type": "NVIDIA_L4", "accelerator_count": 1},
     ),
     (
         CustomJobDefinition,
@@ -226,13 +226,19 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "job_spec.worker_pool_specs.0",
         {
             **PACKAGE_POOL,
-            "python_package_spec": {**PACKAGE_POOL["python_package_spec"], "package_uris": ["gs://a/p.tar.gz"] * 101},
+            "python_package_spec": {
+                **PACKAGE_POOL["python_package_spec"],
+                "package_uris": ["gs://acme-data/p.tar.gz"] * 101,
+            },
         },
         "job_spec.worker_pool_specs[0].python_package_spec.package_uris",
         "at most 100 package URIs",
         {
             **PACKAGE_POOL,
-            "python_package_spec": {**PACKAGE_POOL["python_package_spec"], "package_uris": ["gs://a/p.tar.gz"] * 100},
+            "python_package_spec": {
+                **PACKAGE_POOL["python_package_spec"],
+                "package_uris": ["gs://acme-data/p.tar.gz"] * 100,
+            },
         },
     ),
     (
@@ -371,7 +377,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "models/123",
         "parent_model",
         "projects/P/locations/L/models/ID",
-        "projects/p/locations/us-central1/models/123",
+        "projects/acme-ml/locations/us-central1/models/123",
     ),
     (TrainingPipelineDefinition, "display_name", "x" * 129, "display_name", "at most 128 characters", "x" * 128),
     (
@@ -386,10 +392,10 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         TrainingPipelineDefinition,
         "labels",
-        {f"k{i}": "v" for i in range(65)},
-        "labels",
-        "at most 64 labels",
         {f"k{i}": "v" for i in range(64)},
+        "labels",
+        "at most 63 labels are allowed (the provider adds its own pulumi-create-key label",
+        {f"k{i}": "v" for i in range(63)},
     ),
     (ModelDefinition, "artifact_uri", None, "artifact_uri", "gs:// directory of the model artifacts", "gs://acme/m/"),
     (ModelDefinition, "model_id", "Fraud", "model_id", "lowercase letters", "fraud"),
@@ -413,10 +419,10 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         DatasetDefinition,
         "metadata.input_config",
-        {"gcs_source": {"uri": ["gs://a/b.csv"]}, "bigquery_source": {"uri": "bq://p.d.t"}},
+        {"gcs_source": {"uri": ["gs://acme-data/b.csv"]}, "bigquery_source": {"uri": "bq://acme-ml.d.t"}},
         "metadata.input_config",
         "exactly one of gcs_source or bigquery_source",
-        {"bigquery_source": {"uri": "bq://p.d.t"}},
+        {"bigquery_source": {"uri": "bq://acme-ml.d.t"}},
     ),
     (
         DatasetDefinition,
@@ -424,7 +430,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         ["http://a/b.csv"],
         "metadata.input_config.gcs_source.uri[0]",
         "gs:// URI",
-        ["gs://a/b.csv"],
+        ["gs://acme-data/b.csv"],
     ),
     # batch prediction
     (
@@ -438,18 +444,18 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         BatchPredictionJobDefinition,
         "input_config",
-        {"instances_format": "bigquery", "gcs_source": {"uris": ["gs://a/b"]}},
+        {"instances_format": "bigquery", "gcs_source": {"uris": ["gs://acme-data/b"]}},
         "input_config.bigquery_source",
         "reads from bigquery_source",
-        {"instances_format": "bigquery", "bigquery_source": {"input_uri": "bq://p.d.t"}},
+        {"instances_format": "bigquery", "bigquery_source": {"input_uri": "bq://acme-ml.d.t"}},
     ),
     (
         BatchPredictionJobDefinition,
         "output_config",
-        {"predictions_format": "bigquery", "gcs_destination": {"output_uri_prefix": "gs://a"}},
+        {"predictions_format": "bigquery", "gcs_destination": {"output_uri_prefix": "gs://acme-data"}},
         "output_config.bigquery_destination",
         "writes to bigquery_destination",
-        {"predictions_format": "bigquery", "bigquery_destination": {"output_uri": "bq://p.d"}},
+        {"predictions_format": "bigquery", "bigquery_destination": {"output_uri": "bq://acme-ml.d"}},
     ),
     (
         BatchPredictionJobDefinition,
@@ -462,10 +468,10 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         BatchPredictionJobDefinition,
         "dedicated_resources",
-        {"machine_spec": {"machine_type": "n1"}, "starting_replica_count": 3, "max_replica_count": 2},
+        {"machine_spec": {"machine_type": "n1-standard-4"}, "starting_replica_count": 3, "max_replica_count": 2},
         "dedicated_resources.starting_replica_count",
         "at most max_replica_count",
-        {"machine_spec": {"machine_type": "n1"}, "starting_replica_count": 2, "max_replica_count": 2},
+        {"machine_spec": {"machine_type": "n1-standard-4"}, "starting_replica_count": 2, "max_replica_count": 2},
     ),
     (
         BatchPredictionJobDefinition,
@@ -473,7 +479,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "my-model",
         "model",
         "projects/P/locations/L/models/ID",
-        "projects/p/locations/l/models/1@2",
+        "projects/acme-ml/locations/us-central1/models/1@2",
     ),
     (
         BatchPredictionJobDefinition,
@@ -524,7 +530,7 @@ def test_constructing_a_model_directly_raises_spec_error() -> None:
     from vertex_resources.specs import MachineSpec
 
     with pytest.raises(SpecError, match="accelerator_count: set accelerator_count"):
-        MachineSpec(machine_type="n1", accelerator_type="NVIDIA_TESLA_T4")
+        MachineSpec(machine_type="n1-standard-4", accelerator_type="NVIDIA_TESLA_T4")
     with pytest.raises(SpecError) as caught:
-        MachineSpec(machine_type="n1", accelerator_type="NVIDIA_TESLA_T4")
+        MachineSpec(machine_type="n1-standard-4", accelerator_type="NVIDIA_TESLA_T4")
     assert isinstance(caught.value, ValueError)  # usable where a ValueError is expected
