@@ -31,7 +31,7 @@ from vertex_emulator._gcs_errors import (
     StorageError,
 )
 from vertex_emulator._gcs_index import JsonDict, ObjectRow
-from vertex_emulator._gcs_names import check_bucket_name
+from vertex_emulator._gcs_names import check_bucket_name, check_object_name
 from vertex_emulator._gcs_resources import (
     DEFAULT_CONTENT_TYPE,
     Conditions,
@@ -158,9 +158,10 @@ class GcsApi:
             known_path = True
             if request.method in methods:
                 parts = {key: _name(value) for key, value in match.groupdict().items() if value is not None}
-                for key in ("bucket", "bucket2"):
+                for key, check in (("bucket", check_bucket_name), ("bucket2", check_bucket_name),
+                                   ("object", check_object_name), ("object2", check_object_name)):  # fmt: skip
                     if key in parts:
-                        check_bucket_name(parts[key])
+                        check(parts[key])
                 response: Response = getattr(self, f"_{handler}")(request, parts)
                 return response
         if known_path:

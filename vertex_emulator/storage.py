@@ -49,6 +49,7 @@ from vertex_emulator._gcs_names import check_bucket_name, check_object_name, obj
 from vertex_emulator._gcs_resources import NO_CONDITIONS, object_fields
 from vertex_emulator._gcs_routes import GcsApi
 from vertex_emulator._gcs_service import GcsService, ListQuery
+from vertex_emulator._guard import is_loopback_address
 
 __all__ = [
     "BrokenStorageState",
@@ -145,7 +146,9 @@ class ObjectStorage:
 
         Served: requests addressed to a loopback name with this port, to `host` itself, or to `allowed_hosts`.
         """
-        names = [*allowed_hosts, *([] if host in ("", "0.0.0.0", "::") else [host])]
+        # A specific address bound is a name clients use (an address: DNS cannot rebind it).
+        bound = [] if host in ("", "0.0.0.0", "::") or is_loopback_address(host) else [host]
+        names = [*allowed_hosts, *bound]
         self._server = GcsServer(host, port, self._api, names)
         self.host = f"http://{host}:{self._server.port}"
         return self.host
