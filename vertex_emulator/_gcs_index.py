@@ -252,22 +252,22 @@ def open_index(path: Path, has_blobs: bool) -> Index:
     """Open (or create) the index at `path`; BrokenStorageState if it is empty, damaged or not an index."""
     if not path.exists():
         if has_blobs:
-            raise BrokenStorageState(path, "is missing while the blob directory next to it holds objects")
+            raise BrokenStorageState(path, "missing, while the blob directory beside it holds objects")
         _create(path)
     elif path.stat().st_size == 0:
-        raise BrokenStorageState(path, "is empty (0 bytes)")
+        raise BrokenStorageState(path, "empty: 0 bytes")
     try:
         db = _connect(path)
         check = db.execute("PRAGMA quick_check").fetchall()
         if check != [("ok",)]:
             db.close()
-            raise BrokenStorageState(path, f"is damaged (SQLite quick_check: {check[0][0]})")
+            raise BrokenStorageState(path, f"damaged: SQLite quick_check says {check[0][0]!r}")
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         marker = db.execute("SELECT value FROM format WHERE key = 'format'").fetchone() if "format" in tables else None
         if marker != (_FORMAT,):
             db.close()
-            raise BrokenStorageState(path, "is an SQLite database but not a storage index")
+            raise BrokenStorageState(path, "an SQLite database, but not a storage index")
         db.executescript(_SCHEMA)
     except sqlite3.DatabaseError as err:
-        raise BrokenStorageState(path, f"is not a readable SQLite database ({err})") from None
+        raise BrokenStorageState(path, f"not an SQLite database: {err}") from None
     return Index(db)
