@@ -45,6 +45,7 @@ from vertex_emulator._gcs_errors import (
 )
 from vertex_emulator._gcs_http import GcsServer
 from vertex_emulator._gcs_index import INDEX_FILE, Index, open_index
+from vertex_emulator._gcs_legacy import LEGACY_DIR, import_legacy
 from vertex_emulator._gcs_names import check_bucket_name, check_object_name, object_uri, parse_gs_uri
 from vertex_emulator._gcs_resources import NO_CONDITIONS, object_fields
 from vertex_emulator._gcs_routes import GcsApi
@@ -120,6 +121,7 @@ class ObjectStorage:
             self._index.close()
             raise
         self._service = GcsService(self._index, self._blobs)
+        import_legacy(self.data_dir, self._service)
         self._api = GcsApi(self._service)
         self._server: GcsServer | None = None
         self.host = "http://127.0.0.1"
@@ -232,5 +234,5 @@ def _remove_store(directory: Path) -> None:
     index = directory / INDEX_FILE
     for path in (index, index.with_name(index.name + "-wal"), index.with_name(index.name + "-shm")):
         path.unlink(missing_ok=True)
-    for sub in ("blobs", "tmp"):
+    for sub in ("blobs", "tmp", LEGACY_DIR):
         shutil.rmtree(directory / sub, ignore_errors=True)

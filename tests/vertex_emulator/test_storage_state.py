@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -120,5 +121,30 @@ def test_leftovers_of_a_killed_process_are_dropped(tmp_path: Path) -> None:
         assert not orphan.exists()
         assert not half_upload.exists()
         assert len(storage.list("gs://bkt/")) == 200
+    finally:
+        storage.close()
+
+
+def test_a_data_dir_of_the_old_layout_is_imported_once(tmp_path: Path) -> None:
+    legacy = tmp_path / "storage" / ".cloudstorage"
+    (legacy / "old-bucket" / "dir").mkdir(parents=True)
+    (legacy / "old-bucket" / "dir" / "model.json").write_text('{"a": 1}')
+    (legacy / "old-bucket" / "top.txt").write_text("top")
+    (tmp_path / "outside.txt").write_text("never imported")
+    meta = {
+        "buckets": {"old-bucket": {"name": "old-bucket"}},
+        "objects": {"old-bucket": {
+            "dir/model.json": {"name": "dir/model.json", "contentType": "application/json", "metadata": {"k": "v"}},
+            "top.txt": {"name": "top.txt", "contentType": "text/plain"},
+            "../../outside.txt": {"name": "../../outside.txt"},
+        }},
+    }  # fmt: skip
+    (legacy / ".meta").write_text(json.dumps(meta))
+    storage = ObjectStorage(tmp_path / "storage")
+    try:
+        assert storage.list("gs://old-bucket/") == ["gs://old-bucket/dir/model.json", "gs://old-bucket/top.txt"]
+        assert storage.read_text("gs://old-bucket/dir/model.json") == '{"a": 1}'
+        assert not legacy.exists()
+        assert (tmp_path / "storage" / ".cloudstorage.imported" / "old-bucket" / "top.txt").exists()
     finally:
         storage.close()
