@@ -55,6 +55,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._send(_error(RequestRefused(status, f"Bad request: {message or _phrase(code)}.", "invalid")))
 
+    def handle_expect_100(self) -> bool:
+        # Refuse a body we would not read before the client sends it.
+        try:
+            self._check_guard()
+            self._content_length()
+        except StorageError as err:
+            self.close_connection = True
+            self._send(_error(err))
+            return False
+        return super().handle_expect_100()
+
     def __getattr__(self, name: str) -> Any:
         # Every method reaches `_serve` (an unknown one is 405 there), never the standard library's 501.
         if name.startswith("do_"):

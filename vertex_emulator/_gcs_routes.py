@@ -288,6 +288,7 @@ class GcsApi:
             media_name = query.get("name")
             if media_name is None:
                 raise StorageError("A media upload names its object with the name parameter.")
+            check_object_name(media_name)  # before reading the body
             fields = {"contentType": request.headers.get("content-type") or DEFAULT_CONTENT_TYPE}
             staged = self.service.blobs.stage(request.body.read, request.body.length)
             row = self.service.commit(bucket, media_name, staged, object_fields(fields), conditions)

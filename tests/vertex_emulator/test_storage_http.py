@@ -205,6 +205,17 @@ def test_oversized_and_stalled_bodies(emulator: Emulator) -> None:
                      b"Content-Length: 6000000000\r\n\r\n")  # fmt: skip
         answer = sock.recv(65536)
         assert answer.startswith(b"HTTP/1.1 413 ")
+    with socket.create_connection(("127.0.0.1", port or 0), timeout=30) as sock:  # curl's way: ask first
+        sock.sendall(b"POST /upload/storage/v1/b/bkt/o?uploadType=media&name=huge HTTP/1.1\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: 6000000000\r\n\r\n")  # fmt: skip
+        assert sock.recv(65536).startswith(b"HTTP/1.1 413 ")
+    with socket.create_connection(("127.0.0.1", port or 0), timeout=30) as sock:
+        sock.sendall(b"POST /upload/storage/v1/b/bkt/o?uploadType=media&name=asked HTTP/1.1\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: 2\r\n\r\n")  # fmt: skip
+        assert sock.recv(65536).startswith(b"HTTP/1.1 100 ")
+        sock.sendall(b"ok")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+    assert emulator.storage.read_text("gs://bkt/asked") == "ok"
     with socket.create_connection(("127.0.0.1", port or 0), timeout=30) as sock:
         sock.sendall(b"POST /upload/storage/v1/b/bkt/o?uploadType=media&name=stalled HTTP/1.1\r\n"
                      b"Content-Length: 100\r\n\r\nonly ten..")  # fmt: skip
