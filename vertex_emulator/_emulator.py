@@ -120,7 +120,11 @@ class Emulator:
         if self._reset_state:
             remove_state(state_file)
         store = Store(state_file)
-        storage = ObjectStorage(self.data_dir / "storage", reset=self._reset_state)
+        try:
+            storage = ObjectStorage(self.data_dir / "storage", reset=self._reset_state)
+        except BaseException:  # e.g. a damaged storage index: the state opened so far is closed, not leaked
+            store.close()
+            raise
         self._scheduler = Scheduler()
         backend_ref: list[Backend] = []
         jobs = JobLifecycle(store, lambda: backend_ref[0].active_runner())
