@@ -177,13 +177,14 @@ class Index:
         with self.lock:
             return self._db.execute("SELECT 1 FROM objects WHERE blob = ? LIMIT 1", (sha256,)).fetchone() is not None
 
-    def objects(self, bucket: str, start: str, inclusive: bool, limit: int) -> list[ObjectRow]:
-        """Up to `limit` objects of `bucket` from `start` (itself included or not), in name order."""
+    def objects(self, bucket: str, start: str, inclusive: bool, end: str | None, limit: int) -> list[ObjectRow]:
+        """Up to `limit` objects of `bucket` from `start` (itself included or not) to before `end`, in name order."""
         op = ">=" if inclusive else ">"
+        bound, args = ("AND name < ?", (bucket, start, end, limit)) if end is not None else ("", (bucket, start, limit))
         with self.lock:
             rows = self._db.execute(
-                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND name {op} ? ORDER BY name LIMIT ?",
-                (bucket, start, limit),
+                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND name {op} ? {bound} ORDER BY name LIMIT ?",
+                args,
             ).fetchall()
         return [_object(row) for row in rows]
 

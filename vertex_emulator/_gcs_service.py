@@ -274,8 +274,10 @@ class GcsService:
     def _scan(self, bucket: str, key: str, inclusive: bool, query: ListQuery) -> Iterator[tuple[ObjectRow, _Cursor]]:
         """The rows from (`key`, `inclusive`) within the prefix and end offset, in name order."""
         cursor = _Cursor(key, inclusive)
+        ends = [end for end in (successor(query.prefix) if query.prefix else None, query.end_offset) if end]
+        end = min(ends) if ends else None
         while not cursor.done:
-            batch = self.index.objects(bucket, cursor.key, cursor.inclusive, _SCAN)
+            batch = self.index.objects(bucket, cursor.key, cursor.inclusive, end, _SCAN)
             if not batch:
                 return
             for row in batch:
