@@ -14,6 +14,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vertex_emulator import Emulator
 
@@ -266,3 +268,43 @@ def test_fifty_concurrent_clients(emulator: Emulator, monkeypatch: pytest.Monkey
         list(pool.map(run, range(50)))
     assert failures == []
     assert len(emulator.storage.list("gs://load/")) == 25 * 4 + 25 * 8
+
+
+_segments = st.sampled_from(["bkt", "a.txt", "missing", "UPPER", "%2E%2E", "%FF", "o", "b", "", "x%2Fy", "..",
+                             "rewriteTo", "copyTo", "compose", "a" * 300])  # fmt: skip
+_paths = st.tuples(
+    st.sampled_from(["/storage/v1/b", "/upload/storage/v1/b", "/download/storage/v1/b", "/storage/v1", "/"]),
+    st.lists(_segments, max_size=7),
+).map(lambda parts: "/".join([parts[0], *parts[1]]))
+_query_keys = st.sampled_from(["uploadType", "name", "upload_id", "generation", "ifGenerationMatch", "alt",
+                               "prefix", "delimiter", "pageToken", "maxResults", "startOffset", "rewriteToken",
+                               "ifSourceGenerationMatch", "includeTrailingDelimiter", "project"])  # fmt: skip
+_query_values = st.one_of(st.sampled_from(["media", "multipart", "resumable", "0", "-1", "1e3", "true", "%ZZ", ""]),
+                          st.text(max_size=8))  # fmt: skip
+_json_bodies = [b"{}", b'{"name": "bkt"}', b"[]", b"null", b'{"sourceObjects": [{}]}', b'{"metadata": 1}']
+_bodies = st.one_of(st.binary(max_size=64), st.sampled_from(_json_bodies))
+_content_types = st.sampled_from(["application/json", "text/plain", "multipart/related; boundary=x",
+                                  "application/octet-stream", ""])  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+    _paths,
+    st.dictionaries(_query_keys, _query_values, max_size=4),
+    _bodies,
+    _content_types,
+    st.sampled_from([None, "bytes=0-1", "bytes=5-", "bytes=-2", "bytes=9-3", "bytes=x", "bytes */*", "bytes 0-1/2"]),
+)
+def test_generated_requests_never_answer_5xx(
+    raw: Raw, method: str, path: str, query: dict[str, str], body: bytes, content_type: str, range_: str | None
+) -> None:
+    target = path + ("?" + "&".join(f"{quote(k)}={quote(v)}" for k, v in query.items()) if query else "")
+    headers = {"Content-Type": content_type} if content_type else {}
+    if range_ is not None:
+        headers["Range" if method == "GET" else "Content-Range"] = range_
+    status, _, payload = raw.send(method, target, body if method != "GET" else b"", headers)
+    assert status < 500, (method, target, payload[:300])
+    if method != "HEAD" and status not in (204, 304) and status >= 400:
+        assert json.loads(payload)["error"]["code"] == status
+    assert raw.send("GET", "/storage/v1/b/bkt/o/a.txt?alt=media")[2] == b"hello"
