@@ -14,6 +14,7 @@ from typing import Any
 from vertex_emulator import _registry
 from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition, NotFound
 from vertex_emulator._names import new_id, now_timestamp, parent_of
+from vertex_emulator._schemas import TUNING_TASK
 from vertex_emulator._store import (
     BATCH_PREDICTION_JOBS,
     CUSTOM_JOBS,
@@ -31,8 +32,6 @@ _log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 
 JOB_KINDS = (TRAINING_PIPELINES, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS, BATCH_PREDICTION_JOBS)
-CUSTOM_TASK = "gs://google-cloud-aiplatform/schema/trainingjob/definition/custom_task_1.0.0.yaml"
-TUNING_TASK = "gs://google-cloud-aiplatform/schema/trainingjob/definition/hyperparameter_tuning_task_1.0.0.yaml"
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "PARTIALLY_SUCCEEDED"}
 _ACTIVE = {"QUEUED", "PENDING", "RUNNING", "PAUSED", "UPDATING"}

@@ -28,19 +28,13 @@ from vertex_emulator._handlers._common import (
 )
 from vertex_emulator._names import new_id, now_timestamp
 from vertex_emulator._routing import Reply, Request, Route
+from vertex_emulator._schemas import DATASET_KINDS
 from vertex_emulator._store import DATASETS, Record
 from vertex_emulator.execution import ExecutionError
 
 JsonDict = dict[str, Any]
-SCHEMA_PREFIX = "gs://google-cloud-aiplatform/schema/dataset/metadata/"
 SCHEMA_LABEL = "aiplatform.googleapis.com/dataset_metadata_schema"
-SCHEMAS = {
-    f"{SCHEMA_PREFIX}tabular_1.0.0.yaml": "TABLE",
-    f"{SCHEMA_PREFIX}image_1.0.0.yaml": "IMAGE",
-    f"{SCHEMA_PREFIX}text_1.0.0.yaml": "TEXT",
-    f"{SCHEMA_PREFIX}video_1.0.0.yaml": "VIDEO",
-    f"{SCHEMA_PREFIX}time_series_1.0.0.yaml": "TIME_SERIES",
-}
+SCHEMAS = DATASET_KINDS
 _UPDATABLE = {
     "displayName": "displayName",
     "display_name": "displayName",
