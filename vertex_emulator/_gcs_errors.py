@@ -7,9 +7,10 @@ StorageError (400 invalid)
 +-- PreconditionFailed    412 conditionNotMet     (ifGenerationMatch and friends)
 +-- NotModified           304 notModified         (a read's ifGenerationNotMatch matched)
 +-- RangeNotSatisfiable   416 requestedRangeNotSatisfiable
-+-- RequestRefused        403/421/411/413/415     (the HTTP layer: browser safety and body limits)
-+-- BrokenStorageState    not answered: the index or blob directory cannot be trusted; the emulator
-                          refuses to start (`line()` is what the command line prints)
++-- RequestRefused        403/405/411/413/421     (the HTTP layer: browser safety, methods, body limits)
+
+BrokenStorageState (a `_store.BrokenStateError`, not an answer): the index or blob directory cannot be trusted,
+so the emulator refuses to start.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class RangeNotSatisfiable(StorageError):
 
 
 class RequestRefused(StorageError):
-    """Refused before any storage logic runs; the status is per instance (403, 411, 413, 415, 421)."""
+    """Refused by the HTTP layer or a route's content rules; the status is per instance (400, 403, 405, 411, 413,
+    421)."""
 
     def __init__(self, status: int, message: str, reason: str = "forbidden") -> None:
         super().__init__(message)

@@ -181,6 +181,11 @@ def test_resumable_upload_in_chunks(bucket: gcs.Bucket, tmp_path: Path) -> None:
     assert stored.md5_hash == base64.b64encode(hashlib.md5(data).digest()).decode()
     assert bucket.blob("chunked/data.bin").download_as_bytes() == data
 
+    with bucket.blob("chunked/written.bin").open("wb", chunk_size=256 * 1024) as writer:  # total unknown until the end
+        for offset in range(0, len(data), 100_000):
+            writer.write(data[offset : offset + 100_000])
+    assert bucket.blob("chunked/written.bin").download_as_bytes() == data
+
     session = bucket.blob("chunked/session.bin").create_resumable_upload_session(size=0)
     assert "upload_id=" in session
     empty = bucket.blob("chunked/empty.bin")
