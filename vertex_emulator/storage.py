@@ -152,7 +152,7 @@ class ObjectStorage:
         bound = [] if host in ("", "0.0.0.0", "::") or is_loopback_address(host) else [host]
         names = [*allowed_hosts, *bound]
         self._server = GcsServer(host, port, self._api, names)
-        self.host = f"http://{host}:{self._server.port}"
+        self.host = f"http://{_url_host(host)}:{self._server.port}"
         return self.host
 
     def close(self) -> None:
@@ -227,6 +227,15 @@ class ObjectStorage:
         with self._index.lock:
             self._index.wipe()
             self._blobs.wipe()
+
+
+def _url_host(host: str) -> str:
+    """How a local client reaches an address bound: a wildcard bind is reached on loopback."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _remove_store(directory: Path) -> None:
