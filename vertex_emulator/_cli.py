@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reset-state",
         action="store_true",
-        help="delete the state file under --data-dir and start empty (resources and operations are lost)",
+        help="delete the state file and the storage under --data-dir and start empty (resources, operations "
+        "and stored objects are lost)",
     )
     parser.add_argument(
         "--max-replicas-per-job",
