@@ -68,8 +68,8 @@ class Emulator:
     allowed_hosts: names (`NAME` or `NAME:PORT`) served besides loopback ones, e.g. a hostname the emulator is
     reached by from a container (see "Threat model" in docs/emulator.md); the address bound is always served.
     reset_state: delete the state file and the storage first and start empty (a state file or storage index
-    that cannot be read otherwise makes
-    `start` raise BrokenStateError). max_replicas_per_job: the most replica processes one job may ask for.
+    that cannot be read otherwise makes `start` raise BrokenStateError). max_replicas_per_job: the most replica
+    processes one job may ask for.
     """
 
     def __init__(
