@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 
 import pytest
+from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage as gcs
 from hypothesis import HealthCheck, given, settings
@@ -308,3 +309,24 @@ def test_generated_requests_never_answer_5xx(
     if method != "HEAD" and status not in (204, 304) and status >= 400:
         assert json.loads(payload)["error"]["code"] == status
     assert raw.send("GET", "/storage/v1/b/bkt/o/a.txt?alt=media")[2] == b"hello"
+
+
+def test_racing_create_only_uploads_have_one_winner(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.storage_host)
+    emulator.storage.create_bucket("race")
+    barrier = threading.Barrier(20)
+
+    def upload(index: int) -> str:
+        blob = gcs.Client(project="p", credentials=AnonymousCredentials()).bucket("race").blob("once")
+        barrier.wait()
+        try:
+            blob.upload_from_string(f"writer {index}", if_generation_match=0, retry=None)
+        except exceptions.PreconditionFailed:
+            return "412"
+        return f"writer {index}"
+
+    with ThreadPoolExecutor(20) as pool:
+        outcomes = list(pool.map(upload, range(20)))
+    winners = [outcome for outcome in outcomes if outcome != "412"]
+    assert len(winners) == 1
+    assert emulator.storage.read_text("gs://race/once") == winners[0]
