@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from vertex_emulator import _registry
-from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition, NotFound
+from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition
 from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._schemas import TUNING_TASK
 from vertex_emulator._store import (
@@ -21,6 +21,7 @@ from vertex_emulator._store import (
     DATASETS,
     HYPERPARAMETER_TUNING_JOBS,
     MODELS,
+    NOUNS,
     TRAINING_PIPELINES,
     Record,
     Store,
@@ -116,20 +117,15 @@ class JobLifecycle:
             self.failed(record.name, f"The emulator could not start the job: {type(err).__name__}: {err}")
 
     def find(self, kind: str, name: str) -> Record:
-        record = self._store.get(name)
-        if record is None or record.kind != kind:
-            raise NotFound(f"{_singular(kind)} {name} not found.")
-        return record
+        return self._store.find(kind, name)
 
     def request_cancel(self, kind: str, name: str) -> None:
         with self._store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != kind:
-                raise NotFound(f"{_singular(kind)} {name} not found.")
+            record = tx.find(kind, name)
             state = state_of(record)
             if state in _TERMINAL:
                 raise FailedPrecondition(
-                    f"{_singular(kind)} {name} is in state {record.body['state']} and cannot be canceled."
+                    f"{NOUNS[kind]} {name} is in state {record.body['state']} and cannot be canceled."
                 )
             if state == "CANCELLING":
                 return
@@ -139,7 +135,7 @@ class JobLifecycle:
     def check_deletable(self, record: Record) -> None:
         if not is_terminal(record):
             raise FailedPrecondition(
-                f"{_singular(record.kind)} {record.name} is in state {record.body.get('state')} and cannot be "
+                f"{NOUNS[record.kind]} {record.name} is in state {record.body.get('state')} and cannot be "
                 "deleted; cancel it and wait for a terminal state first."
             )
 
@@ -326,13 +322,3 @@ class JobLifecycle:
             )
             body["modelToUpload"] = {**upload, "name": version.body["name"], "versionId": version.body["versionId"]}
         return tx.put(pipeline.evolve(body=body))
-
-
-def _singular(kind: str) -> str:
-    names = {
-        TRAINING_PIPELINES: "TrainingPipeline",
-        CUSTOM_JOBS: "CustomJob",
-        HYPERPARAMETER_TUNING_JOBS: "HyperparameterTuningJob",
-        BATCH_PREDICTION_JOBS: "BatchPredictionJob",
-    }
-    return names.get(kind, kind)

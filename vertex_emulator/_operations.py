@@ -115,16 +115,11 @@ class Operations:
 
     # -- the operations service ---------------------------------------------------------------------
     def get(self, name: str) -> Record:
-        record = self._store.get(name)
-        if record is None or record.kind != OPERATIONS:
-            raise NotFound(f"Operation {name} not found.")
-        return record
+        return self._store.find(OPERATIONS, name)
 
     def cancel(self, name: str) -> None:
         with self._store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != OPERATIONS:
-                raise NotFound(f"Operation {name} not found.")
+            record = tx.find(OPERATIONS, name)
             if not record.body.get("done"):
                 body = dict(record.body)
                 body["error"] = Cancelled("Operation cancelled.").rpc_status()
@@ -133,9 +128,7 @@ class Operations:
 
     def delete(self, name: str) -> None:
         with self._store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != OPERATIONS:
-                raise NotFound(f"Operation {name} not found.")
+            tx.find(OPERATIONS, name)
             tx.delete(name)
 
     def wait(self, name: str, timeout_value: object) -> Record:

@@ -20,6 +20,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from vertex_emulator import _protos
+from vertex_emulator._errors import NotFound
 
 JsonDict = dict[str, Any]
 
@@ -31,6 +32,18 @@ BATCH_PREDICTION_JOBS = "batchPredictionJobs"
 MODELS = "models"  # model-level bookkeeping (version counter); the served bodies are the versions
 MODEL_VERSIONS = "modelVersions"
 OPERATIONS = "operations"
+
+# What the API calls one resource of each kind, in NOT_FOUND messages.
+NOUNS = {
+    DATASETS: "Dataset",
+    TRAINING_PIPELINES: "TrainingPipeline",
+    CUSTOM_JOBS: "CustomJob",
+    HYPERPARAMETER_TUNING_JOBS: "HyperparameterTuningJob",
+    BATCH_PREDICTION_JOBS: "BatchPredictionJob",
+    MODELS: "Model",
+    MODEL_VERSIONS: "Model",
+    OPERATIONS: "Operation",
+}
 
 MESSAGE_TYPES: dict[str, type[Message] | None] = {
     DATASETS: _protos.DATASET,
@@ -91,6 +104,13 @@ class Record:
         return cached
 
 
+def found(record: Record | None, kind: str, name: str, what: str | None = None) -> Record:
+    """`record` when it is one of `kind`; otherwise the API's NOT_FOUND for `name` (the one not-found answer)."""
+    if record is None or record.kind != kind:
+        raise NotFound(f"{NOUNS.get(kind, kind)} {what or name} not found.")
+    return record
+
+
 class Transaction:
     """Buffered changes; reads see them, other threads do not until commit."""
 
@@ -102,6 +122,10 @@ class Transaction:
         if name in self.pending:
             return self.pending[name]
         return self._store.get(name)
+
+    def find(self, kind: str, name: str) -> Record:
+        """The record `name` of `kind`, NOT_FOUND otherwise."""
+        return found(self.get(name), kind, name)
 
     def children(self, kind: str, parent: str) -> list[Record]:
         merged = {r.name: r for r in self._store.children(kind, parent)}
@@ -212,6 +236,10 @@ class Store:
 
     def get(self, name: str) -> Record | None:
         return self._records.get(name)
+
+    def find(self, kind: str, name: str) -> Record:
+        """The record `name` of `kind`, NOT_FOUND otherwise."""
+        return found(self.get(name), kind, name)
 
     def children(self, kind: str, parent: str) -> list[Record]:
         """Records of `kind` under `parent`, oldest first."""

@@ -9,7 +9,7 @@ from google.protobuf.message import Message
 
 from vertex_emulator import _protos, _validation
 from vertex_emulator._backend import Backend
-from vertex_emulator._errors import InvalidArgument, NotFound
+from vertex_emulator._errors import InvalidArgument
 from vertex_emulator._listing import paginate
 from vertex_emulator._names import location_path
 from vertex_emulator._routing import Reply, Request, Route
@@ -101,9 +101,7 @@ def job_routes(
     def delete(backend: Backend, request: Request) -> Reply:
         name = resource_name(request, kind, "job")
         with backend.store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != kind:
-                raise NotFound(f"{rpc_noun} {name} not found.")
+            record = tx.find(kind, name)
             backend.jobs.check_deletable(record)
             operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [name]})
         return Reply(record=operation)

@@ -46,13 +46,6 @@ _COLLECTION = f"{LOCATION}/datasets"
 _ITEM = f"{_COLLECTION}/{{dataset}}"
 
 
-def _find(backend: Backend, name: str) -> Record:
-    record = backend.store.get(name)
-    if record is None or record.kind != DATASETS:
-        raise NotFound(f"Dataset {name} not found.")
-    return record
-
-
 def _check_metadata(problems: _validation.Problems, dataset: JsonDict) -> None:
     """metadata.inputConfig, when present, must be the shape tabular datasets read: gcsSource.uri (one URI or a
     list) or bigquerySource.uri."""
@@ -140,7 +133,7 @@ def _is_tabular(record: Record) -> bool:
 
 
 def get(backend: Backend, request: Request) -> Reply:
-    return Reply(record=_find(backend, resource_name(request, "datasets", "dataset")))
+    return Reply(record=backend.store.find(DATASETS, resource_name(request, "datasets", "dataset")))
 
 
 def list_datasets(backend: Backend, request: Request) -> Reply:
@@ -158,9 +151,7 @@ def update(backend: Backend, request: Request) -> Reply:
     _validation.labels(problems, patch, "dataset")
     problems.raise_if_any()
     with backend.store.transaction() as tx:
-        record = tx.get(name)
-        if record is None or record.kind != DATASETS:
-            raise NotFound(f"Dataset {name} not found.")
+        record = tx.find(DATASETS, name)
         updated = dict(record.body)
         for field in fields:
             if field == "labels":
@@ -180,7 +171,7 @@ def update(backend: Backend, request: Request) -> Reply:
 def delete(backend: Backend, request: Request) -> Reply:
     name = resource_name(request, "datasets", "dataset")
     with backend.store.transaction() as tx:
-        _find(backend, name)
+        backend.store.find(DATASETS, name)
         operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [name]})
     return Reply(record=operation)
 
@@ -201,7 +192,7 @@ def import_data(backend: Backend, request: Request) -> Reply:
     imported: list[JsonDict] | None = None
     failure: JsonDict | None = None
     if backend.reads_data:
-        if _is_tabular(_find(backend, name)):
+        if _is_tabular(backend.store.find(DATASETS, name)):
             failure = FailedPrecondition(
                 "ImportData is for unstructured datasets: a tabular dataset reads its CSV files from "
                 "metadata.inputConfig.gcsSource, set when it is created."
@@ -214,9 +205,7 @@ def import_data(backend: Backend, request: Request) -> Reply:
             except ValueError as err:  # a URI storage refuses (a bucket name GCS does not allow, ...)
                 failure = InvalidArgument(f"Cannot read the import files: {err}").rpc_status()
     with backend.store.transaction() as tx:
-        record = tx.get(name)
-        if record is None or record.kind != DATASETS:
-            raise NotFound(f"Dataset {name} not found.")
+        record = tx.find(DATASETS, name)
         if failure is None:
             updated = {**record.body, "updateTime": now_timestamp()}
             internal = {**record.internal, "imports": [*record.internal.get("imports", []), *configs]}
@@ -237,7 +226,7 @@ def export_data(backend: Backend, request: Request) -> Reply:
     if problems.require(destination, "export_config.gcs_destination.output_uri_prefix"):
         _validation.gcs_uri(problems, destination, "export_config.gcs_destination.output_uri_prefix")
     problems.raise_if_any()
-    record = _find(backend, name)
+    record = backend.store.find(DATASETS, name)
     stamp = now_timestamp().replace(":", "-").replace(".", "-")
     directory = f"{destination.rstrip('/')}/export-data-{record.body.get('displayName', '')}-{stamp}"
     effect: JsonDict = {"respond": {"exportedFiles": []}, "type": _protos.EXPORT_DATA_RESPONSE}
