@@ -7,6 +7,7 @@ from pathlib import Path
 
 from vertex_emulator._faults import FaultInjector
 from vertex_emulator._jobs import JobLifecycle
+from vertex_emulator._limits import DEFAULT_MAX_REPLICAS_PER_JOB
 from vertex_emulator._operations import Operations
 from vertex_emulator._store import Store
 from vertex_emulator.runners import JobKind, JobRunner, JobTiming, ScheduledRunner
@@ -31,6 +32,7 @@ class Backend:
     # Datasets read and write their data (CSV sources, import files, exports); off in the scheduled mode,
     # where ImportData only records its configs and nothing is read.
     reads_data: bool = True
+    max_replicas_per_job: int = DEFAULT_MAX_REPLICAS_PER_JOB
 
     def active_runner(self) -> JobRunner:
         return self.runner if self.runner is not None else self.scheduled

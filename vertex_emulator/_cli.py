@@ -1,4 +1,8 @@
-"""The command line: start the emulator, print one ready line, stop cleanly on SIGINT or SIGTERM."""
+"""The command line: start the emulator, print one ready line, stop cleanly on SIGINT or SIGTERM.
+
+Exit codes: 0 stopped cleanly; 1 could not start (e.g. the port is taken); 2 bad arguments; 3 the state
+file under the data dir cannot be read (move it aside, or `--reset-state` to start empty on purpose).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,51 @@ import sys
 import threading
 from types import FrameType
 
-from vertex_emulator._emulator import RUNNER_MODES, Emulator
+from vertex_emulator._emulator import RUNNER_MODES, Emulator, exposure_warning
+from vertex_emulator._limits import DEFAULT_MAX_REPLICAS_PER_JOB
+from vertex_emulator._store import BrokenStateError
 from vertex_emulator.runners import JobTiming
 
 READY_PREFIX = "vertex-emulator ready"
+EXIT_CANNOT_START = 1
+EXIT_BROKEN_STATE = 3
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m vertex_emulator", description="A local Vertex AI v1 REST API.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; any other address lets the network run jobs on this machine)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also serve requests addressed to NAME or NAME:PORT (repeatable); by default only localhost, "
+        "127.0.0.0/8 and [::1] on the emulator's port are served, against DNS rebinding",
+    )
+    parser.add_argument(
+        "--reset-state",
+        action="store_true",
+        help="delete the state file and the storage under --data-dir and start empty (resources, operations "
+        "and stored objects are lost)",
+    )
+    parser.add_argument(
+        "--max-replicas-per-job",
+        type=_positive_int,
+        default=DEFAULT_MAX_REPLICAS_PER_JOB,
+        help=f"replica processes one job may ask for (default {DEFAULT_MAX_REPLICAS_PER_JOB}); more is a quota "
+        "error at create time",
+    )
     parser.add_argument("--port", type=int, default=8765, help="Vertex API port (default 8765; 0 picks one)")
     parser.add_argument("--storage-port", type=int, default=8766, help="GCS API port (default 8766; 0 picks one)")
     parser.add_argument("--data-dir", default=".vertex-emulator", help="state and storage directory")
@@ -58,12 +98,21 @@ def main(argv: list[str] | None = None) -> int:
         storage_port=args.storage_port,
         runner=args.runner,
         job_timing=timing,
+        allowed_hosts=args.allow_host,
+        reset_state=args.reset_state,
+        max_replicas_per_job=args.max_replicas_per_job,
     )
+    warning = exposure_warning(args.host)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     try:
         emulator.start()
+    except BrokenStateError as err:
+        print(f"vertex-emulator: cannot start: {err}", file=sys.stderr)
+        return EXIT_BROKEN_STATE
     except OSError as err:
         print(f"vertex-emulator: cannot start: {err}", file=sys.stderr)
-        return 1
+        return EXIT_CANNOT_START
     try:
         print(
             f"{READY_PREFIX}: api={emulator.endpoint} storage={emulator.storage_host} data_dir={emulator.data_dir} "

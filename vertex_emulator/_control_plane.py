@@ -28,6 +28,7 @@ from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument, NotFound
 from vertex_emulator._faults import FaultRule
 from vertex_emulator._handlers import ROUTES as API_ROUTES
+from vertex_emulator._limits import finite_seconds
 from vertex_emulator._routing import Reply, Request, Route
 from vertex_emulator.runners import JobKind, JobTiming
 
@@ -77,11 +78,11 @@ def get_config(backend: Backend, request: Request) -> Reply:
 
 def set_job_timing(backend: Backend, request: Request) -> Reply:
     payload = _payload(request)
-    kind_text = str(payload.pop("kind", "*"))
+    kind_text = payload.pop("kind", "*")
     try:
         kind = None if kind_text in ("*", "all", "") else JobKind(kind_text)
         timing = JobTiming.from_json(payload)
-    except ValueError as err:
+    except (TypeError, ValueError) as err:
         raise InvalidArgument(f"Invalid job timing: {err}") from err
     backend.scheduled.configure(timing, kind)
     backend.save_timings()
@@ -89,10 +90,8 @@ def set_job_timing(backend: Backend, request: Request) -> Reply:
 
 
 def set_operation_timing(backend: Backend, request: Request) -> Reply:
-    try:
-        backend.operations.set_delay(float(_payload(request).get("seconds", 0.0)))
-    except (TypeError, ValueError) as err:
-        raise InvalidArgument(f"Invalid operation timing: {err}") from err
+    seconds = finite_seconds(_payload(request).get("seconds", 0.0), "Operation timing seconds")
+    backend.operations.set_delay(seconds)
     return Reply(payload=_config(backend))
 
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
 from vertex_emulator._backend import Backend
 from vertex_emulator._control_plane import ROUTES as CONTROL_ROUTES
+from vertex_emulator._guard import is_loopback_address, normalize_allowed_hosts
 from vertex_emulator._handlers import ROUTES as API_ROUTES
-from vertex_emulator._http import HttpServer
+from vertex_emulator._http import HttpServer, RequestPolicy
 from vertex_emulator._jobs import JobLifecycle
+from vertex_emulator._limits import DEFAULT_MAX_REPLICAS_PER_JOB
 from vertex_emulator._local_runner import LocalRunner
 from vertex_emulator._operations import Operations
 from vertex_emulator._routing import JSON, Router
 from vertex_emulator._scheduler import Scheduler
-from vertex_emulator._store import Store
+from vertex_emulator._store import Store, remove_state
 from vertex_emulator.control import ControlClient
 from vertex_emulator.execution import stop_orphaned_processes
 from vertex_emulator.runners import JobTiming, RunnerContext, RunnerFactory, ScheduledRunner
@@ -28,8 +31,28 @@ _log = logging.getLogger(__name__)
 _API_ROUTER = Router(API_ROUTES)
 _CONTROL_ROUTER = Router(CONTROL_ROUTES, counted=False)
 _CONTROL_PREFIX = "/_emulator/"
+STATE_FILE = "state.sqlite3"
 RunnerMode = Literal["local", "scheduled"]
 RUNNER_MODES: tuple[RunnerMode, ...] = ("local", "scheduled")
+
+
+def _bound_names(host: str) -> list[str]:
+    """A specific address the emulator binds is a name it is reached by (an address, never rebound by DNS)."""
+    if host in ("", "0.0.0.0", "::") or is_loopback_address(host):
+        return []
+    return [host]
+
+
+def exposure_warning(host: str) -> str | None:
+    """What binding `host` exposes, or None for a loopback address."""
+    if is_loopback_address(host):
+        return None
+    return (
+        f"vertex-emulator: WARNING: --host {host} is not a loopback address: anyone who can reach this machine on "
+        "the API port can create jobs that run commands as this user, read and change every resource, and reset "
+        "the emulator, and on the storage port read and overwrite every object. There is no authentication. "
+        "Prefer 127.0.0.1 (the default) and a tunnel."
+    )
 
 
 class Emulator:
@@ -42,6 +65,11 @@ class Emulator:
     job_timing: the scheduled runner's default for every kind (the control plane can change it; with the
     local runner, a kind whose timing the control plane sets is scheduled). runner_factory: plugs in another
     JobRunner instead of the local one (see `runners`).
+    allowed_hosts: names (`NAME` or `NAME:PORT`) served besides loopback ones, e.g. a hostname the emulator is
+    reached by from a container (see "Threat model" in docs/emulator.md); the address bound is always served.
+    reset_state: delete the state file and the storage first and start empty (a state file or storage index
+    that cannot be read otherwise makes `start` raise BrokenStateError). max_replicas_per_job: the most replica
+    processes one job may ask for.
     """
 
     def __init__(
@@ -54,12 +82,20 @@ class Emulator:
         runner: RunnerMode = "local",
         job_timing: JobTiming | None = None,
         runner_factory: RunnerFactory | None = None,
+        allowed_hosts: Iterable[str] = (),
+        reset_state: bool = False,
+        max_replicas_per_job: int = DEFAULT_MAX_REPLICAS_PER_JOB,
     ) -> None:
         if runner not in RUNNER_MODES:
             raise ValueError(f"runner must be one of {RUNNER_MODES}, not {runner!r}")
         self._temporary = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="vertex-emulator-") if data_dir is None else data_dir).resolve()
         self.host = host
+        self.allowed_hosts = normalize_allowed_hosts([*allowed_hosts, *_bound_names(host)])
+        self._reset_state = reset_state
+        if max_replicas_per_job < 1:
+            raise ValueError("max_replicas_per_job must be at least 1")
+        self.max_replicas_per_job = max_replicas_per_job
         self._port = port
         self._storage_port = storage_port
         self._job_timing = job_timing or JobTiming()
@@ -81,8 +117,15 @@ class Emulator:
 
     def _start(self) -> Emulator:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(self.data_dir / "state.sqlite3")
-        storage = ObjectStorage(self.data_dir / "storage")
+        state_file = self.data_dir / STATE_FILE
+        if self._reset_state:
+            remove_state(state_file)
+        store = Store(state_file)
+        try:
+            storage = ObjectStorage(self.data_dir / "storage", reset=self._reset_state)
+        except BaseException:  # e.g. a damaged storage index: the state opened so far is closed, not leaked
+            store.close()
+            raise
         self._scheduler = Scheduler()
         backend_ref: list[Backend] = []
         jobs = JobLifecycle(store, lambda: backend_ref[0].active_runner())
@@ -96,6 +139,7 @@ class Emulator:
             data_dir=self.data_dir,
             default_timing=self._job_timing,
             reads_data=self.runner_mode == "local",
+            max_replicas_per_job=self.max_replicas_per_job,
         )
         backend_ref.append(backend)
         self._backend = backend
@@ -105,8 +149,8 @@ class Emulator:
         stop_orphaned_processes(self.data_dir / "jobs")
         jobs.recover_after_restart()
         backend.operations.resume()
-        backend.storage_host = storage.serve(self.host, self._storage_port)
-        api = HttpServer(self.host, self._port, self._app)
+        backend.storage_host = storage.serve(self.host, self._storage_port, self.allowed_hosts)
+        api = HttpServer(self.host, self._port, self._app, RequestPolicy(allowed_hosts=self.allowed_hosts))
         self._servers = [api]
         backend.endpoint = f"http://{self.host}:{api.port}"
         if self._runner_factory is not None:

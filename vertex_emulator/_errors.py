@@ -1,7 +1,15 @@
 """The emulator's error hierarchy: every API failure is one of these, rendered to the wire in one place.
 
     ApiError (code, status, http_status)
+    +-- Cancelled            1  CANCELLED            499  (in operations and jobs: what a cancel leaves)
     +-- InvalidArgument      3  INVALID_ARGUMENT     400
+    |   +-- MethodNotAllowed                         405  (an HTTP method no route takes)
+    |   +-- LengthRequired                           411  (a body without Content-Length)
+    |   +-- PayloadTooLarge                          413  (a body over the cap)
+    |   +-- UriTooLong                               414
+    |   +-- HeadersTooLarge                          431
+    +-- PermissionDenied     7  PERMISSION_DENIED    403  (browser safety: a foreign Origin, a non-JSON POST)
+    |   +-- MisdirectedRequest                       421  (browser safety: a Host that is not this server)
     +-- FailedPrecondition   9  FAILED_PRECONDITION  400
     +-- NotFound             5  NOT_FOUND            404
     +-- AlreadyExists        6  ALREADY_EXISTS       409
@@ -31,9 +39,47 @@ class ApiError(Exception):
         super().__init__(message)
         self.message = message
 
+    def rpc_status(self) -> dict[str, Any]:
+        """The google.rpc.Status JSON a failed operation or job carries: `{"code", "message"}`."""
+        return {"code": self.code, "message": self.message}
+
+
+class Cancelled(ApiError):
+    """Only inside operations and jobs (never an HTTP answer): the google.rpc.Code of a cancelled one."""
+
+    code, status, http_status = 1, "CANCELLED", 499
+
 
 class InvalidArgument(ApiError):
     code, status, http_status = 3, "INVALID_ARGUMENT", 400
+
+
+class MethodNotAllowed(InvalidArgument):
+    http_status = 405
+
+
+class LengthRequired(InvalidArgument):
+    http_status = 411
+
+
+class PayloadTooLarge(InvalidArgument):
+    http_status = 413
+
+
+class UriTooLong(InvalidArgument):
+    http_status = 414
+
+
+class HeadersTooLarge(InvalidArgument):
+    http_status = 431
+
+
+class PermissionDenied(ApiError):
+    code, status, http_status = 7, "PERMISSION_DENIED", 403
+
+
+class MisdirectedRequest(PermissionDenied):
+    http_status = 421
 
 
 class FailedPrecondition(ApiError):
@@ -72,6 +118,7 @@ ERRORS_BY_STATUS: dict[str, type[ApiError]] = {
     cls.status: cls
     for cls in (
         InvalidArgument,
+        PermissionDenied,
         FailedPrecondition,
         NotFound,
         AlreadyExists,

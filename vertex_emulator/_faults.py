@@ -16,12 +16,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from vertex_emulator._errors import ApiError, ResourceExhausted, Unavailable
+from vertex_emulator._limits import MAX_CONTROL_SECONDS, is_bounded_seconds
 
 _STATUSES: dict[str, type[ApiError]] = {
     "UNAVAILABLE": Unavailable,
     "RESOURCE_EXHAUSTED": ResourceExhausted,
 }
 _STATUS_BY_HTTP = {"503": "UNAVAILABLE", "429": "RESOURCE_EXHAUSTED"}
+
+
+def _is_number(value: object, types: tuple[type, ...]) -> bool:
+    return isinstance(value, types) and not isinstance(value, bool)
 
 
 @dataclass
@@ -39,6 +44,16 @@ class FaultRule:
         if unknown:
             raise ValueError(f"unknown fault rule fields: {sorted(unknown)}")
         rule = cls(**value)
+        if not isinstance(rule.rpc, str) or not isinstance(rule.after, bool):
+            raise ValueError("rpc must be a string and after a boolean")
+        if rule.fraction is not None and (
+            isinstance(rule.fraction, bool) or not isinstance(rule.fraction, (int, float))
+        ):
+            raise ValueError("fraction must be a number")
+        if rule.count is not None and (isinstance(rule.count, bool) or not isinstance(rule.count, int)):
+            raise ValueError("count must be a whole number")
+        if not is_bounded_seconds(rule.latency_seconds):
+            raise ValueError(f"latency_seconds must be a number of seconds between 0 and {MAX_CONTROL_SECONDS:g}")
         if rule.status is not None:
             rule.status = _STATUS_BY_HTTP.get(str(rule.status), str(rule.status))
             if rule.status not in _STATUSES:
@@ -49,8 +64,6 @@ class FaultRule:
             raise ValueError("fraction must be within [0, 1]")
         if rule.count is not None and rule.count < 1:
             raise ValueError("count must be at least 1")
-        if rule.latency_seconds < 0:
-            raise ValueError("latency_seconds must not be negative")
         if rule.status is None and not rule.latency_seconds:
             raise ValueError("a rule needs a status, a latency, or both")
         return rule

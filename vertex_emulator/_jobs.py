@@ -12,14 +12,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from vertex_emulator import _registry
-from vertex_emulator._errors import ApiError, FailedPrecondition, NotFound
+from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition
 from vertex_emulator._names import new_id, now_timestamp, parent_of
+from vertex_emulator._schemas import TUNING_TASK
 from vertex_emulator._store import (
     BATCH_PREDICTION_JOBS,
     CUSTOM_JOBS,
     DATASETS,
     HYPERPARAMETER_TUNING_JOBS,
     MODELS,
+    NOUNS,
     TRAINING_PIPELINES,
     Record,
     Store,
@@ -31,13 +33,28 @@ _log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 
 JOB_KINDS = (TRAINING_PIPELINES, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS, BATCH_PREDICTION_JOBS)
-CUSTOM_TASK = "gs://google-cloud-aiplatform/schema/trainingjob/definition/custom_task_1.0.0.yaml"
-TUNING_TASK = "gs://google-cloud-aiplatform/schema/trainingjob/definition/hyperparameter_tuning_task_1.0.0.yaml"
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "PARTIALLY_SUCCEEDED"}
 _ACTIVE = {"QUEUED", "PENDING", "RUNNING", "PAUSED", "UPDATING"}
 _RESERVED = {"name", "state", "error", "createTime", "startTime", "endTime", "updateTime"}
+_FINISHED_TRIAL_STATES = {"SUCCEEDED", "INFEASIBLE"}
+_TRIAL_ENDED_WITH_JOB = "The tuning job ended before this trial finished."
 RESTART_MESSAGE = "The emulator restarted while this job was running; the job did not finish."
+_CANCELLED = Cancelled("CANCELED")
+
+
+def _close_trials(body: JsonDict, now: str) -> JsonDict:
+    """A tuning job that ends without succeeding leaves no trial ACTIVE: unfinished ones end INFEASIBLE."""
+    trials = body.get("trials")
+    if not trials or all(t.get("state") in _FINISHED_TRIAL_STATES for t in trials):
+        return body
+    closed = [
+        t
+        if t.get("state") in _FINISHED_TRIAL_STATES
+        else {**t, "state": "INFEASIBLE", "endTime": now, "infeasibleReason": _TRIAL_ENDED_WITH_JOB}
+        for t in trials
+    ]
+    return {**body, "trials": closed}
 
 
 def _prefix(kind: str) -> str:
@@ -100,20 +117,15 @@ class JobLifecycle:
             self.failed(record.name, f"The emulator could not start the job: {type(err).__name__}: {err}")
 
     def find(self, kind: str, name: str) -> Record:
-        record = self._store.get(name)
-        if record is None or record.kind != kind:
-            raise NotFound(f"{_singular(kind)} {name} not found.")
-        return record
+        return self._store.find(kind, name)
 
     def request_cancel(self, kind: str, name: str) -> None:
         with self._store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != kind:
-                raise NotFound(f"{_singular(kind)} {name} not found.")
+            record = tx.find(kind, name)
             state = state_of(record)
             if state in _TERMINAL:
                 raise FailedPrecondition(
-                    f"{_singular(kind)} {name} is in state {record.body['state']} and cannot be canceled."
+                    f"{NOUNS[kind]} {name} is in state {record.body['state']} and cannot be canceled."
                 )
             if state == "CANCELLING":
                 return
@@ -123,7 +135,7 @@ class JobLifecycle:
     def check_deletable(self, record: Record) -> None:
         if not is_terminal(record):
             raise FailedPrecondition(
-                f"{_singular(record.kind)} {record.name} is in state {record.body.get('state')} and cannot be "
+                f"{NOUNS[record.kind]} {record.name} is in state {record.body.get('state')} and cannot be "
                 "deleted; cancel it and wait for a terminal state first."
             )
 
@@ -134,9 +146,9 @@ class JobLifecycle:
                 for record in self._store.all(kind):
                     state = state_of(record)
                     if state == "CANCELLING":
-                        self._terminal(tx, record, "CANCELLED", {"code": 1, "message": "CANCELED"})
+                        self._terminal(tx, record, "CANCELLED", _CANCELLED.rpc_status())
                     elif state in _ACTIVE:
-                        self._terminal(tx, record, "FAILED", {"code": 10, "message": RESTART_MESSAGE})
+                        self._terminal(tx, record, "FAILED", Aborted(RESTART_MESSAGE).rpc_status())
 
     def active_jobs(self) -> list[str]:
         return [r.name for kind in JOB_KINDS for r in self._store.all(kind) if not is_terminal(r)]
@@ -187,7 +199,7 @@ class JobLifecycle:
                 try:
                     record = self._finish_pipeline(tx, record, model_artifact_uri)
                 except ApiError as err:
-                    return self._terminal(tx, record, "FAILED", {"code": err.code, "message": err.message}).body
+                    return self._terminal(tx, record, "FAILED", err.rpc_status()).body
             return self._terminal(tx, record, "SUCCEEDED", None).body
 
     def failed(self, name: str, message: str, *, code: int = 13, fields: Mapping[str, Any] | None = None) -> JsonDict:
@@ -204,7 +216,7 @@ class JobLifecycle:
             record = tx.get(name)
             if record is None or is_terminal(record):
                 return {} if record is None else record.body
-            return self._terminal(tx, record, "CANCELLED", {"code": 1, "message": "CANCELED"}).body
+            return self._terminal(tx, record, "CANCELLED", _CANCELLED.rpc_status()).body
 
     def data_items(self, dataset: str) -> list[JsonDict]:
         record = self._store.get(dataset)
@@ -233,6 +245,8 @@ class JobLifecycle:
         body = {**record.body, "state": _prefix(record.kind) + state, "updateTime": now, "endTime": now}
         if error is not None:
             body["error"] = error
+        if state != "SUCCEEDED":
+            body = _close_trials(body, now)
         record = tx.put(record.evolve(body=body))
         self._mirror(tx, record)
         return record
@@ -251,6 +265,8 @@ class JobLifecycle:
         for key in ("startTime", "endTime", "error"):
             if key in pipeline.body:
                 body[key] = pipeline.body[key]
+        if state in _TERMINAL and state != "SUCCEEDED":
+            body = _close_trials(body, pipeline.body["updateTime"])
         tx.put(backing.evolve(body=body))
 
     def _create_backing_job(self, tx: Transaction, pipeline: Record) -> Record:
@@ -306,13 +322,3 @@ class JobLifecycle:
             )
             body["modelToUpload"] = {**upload, "name": version.body["name"], "versionId": version.body["versionId"]}
         return tx.put(pipeline.evolve(body=body))
-
-
-def _singular(kind: str) -> str:
-    names = {
-        TRAINING_PIPELINES: "TrainingPipeline",
-        CUSTOM_JOBS: "CustomJob",
-        HYPERPARAMETER_TUNING_JOBS: "HyperparameterTuningJob",
-        BATCH_PREDICTION_JOBS: "BatchPredictionJob",
-    }
-    return names.get(kind, kind)

@@ -52,8 +52,7 @@ def parse_filter(text: str, allowed: Sequence[str] = ("displayName",)) -> Predic
                 f"Unsupported filter '{text}' at '{text[position:]}': use comparisons (=, !=, :) joined by AND."
             )
         getter = _field_getter(match["field"], allowed)
-        raw = match["value"]
-        checks.append(_comparison(getter, match["op"], json.loads(raw) if raw.startswith('"') else raw))
+        checks.append(_comparison(getter, match["op"], _value(match["value"], text)))
         position = match.end()
         joiner = _AND.match(text, position)
         if joiner:
@@ -61,6 +60,16 @@ def parse_filter(text: str, allowed: Sequence[str] = ("displayName",)) -> Predic
         elif position < len(text):
             raise InvalidArgument(f"Unsupported filter '{text}': only comparisons joined by AND are supported.")
     return lambda body: all(check(body) for check in checks)
+
+
+def _value(raw: str, text: str) -> str:
+    if not raw.startswith('"'):
+        return raw
+    try:
+        value = json.loads(raw)
+    except ValueError as err:
+        raise InvalidArgument(f"Invalid string {raw} in filter '{text}': {err}.") from err
+    return str(value)
 
 
 def _comparison(getter: Callable[[JsonDict], Any], op: str, value: str) -> Predicate:
@@ -81,7 +90,7 @@ def _read_token(token: str, filter_text: str) -> int:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded))
         after, recorded = int(data["after"]), data["filter"]
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as err:
         raise InvalidArgument(f"Invalid page token '{token}'.") from err
     if recorded != filter_text:
         raise InvalidArgument("The page token does not match the request's filter.")

@@ -11,12 +11,14 @@ and is resumed honestly: overdue ones complete at startup, the others at their d
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time
 from typing import Any
 
 from vertex_emulator import _protos
-from vertex_emulator._errors import InvalidArgument, NotFound
+from vertex_emulator._errors import Cancelled, InvalidArgument, NotFound
+from vertex_emulator._limits import MAX_CONTROL_SECONDS, MAX_WAIT_SECONDS, is_bounded_seconds
 from vertex_emulator._names import new_id, now_timestamp
 from vertex_emulator._scheduler import Scheduler
 from vertex_emulator._store import OPERATIONS, Record, Store, Transaction
@@ -33,8 +35,8 @@ class Operations:
         self.delay_seconds = float(store.setting(OPERATION_DELAY_SETTING) or 0.0)
 
     def set_delay(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("seconds must not be negative")
+        if not is_bounded_seconds(seconds):
+            raise ValueError(f"seconds must be between 0 and {MAX_CONTROL_SECONDS:g}")
         self.delay_seconds = seconds
         self._store.put_setting(OPERATION_DELAY_SETTING, seconds)
 
@@ -93,7 +95,7 @@ class Operations:
         elif "snapshot" in effect:
             target = tx.get(effect["snapshot"])
             if target is None:
-                body["error"] = {"code": NotFound.code, "message": f"{effect['snapshot']} no longer exists."}
+                body["error"] = NotFound(f"{effect['snapshot']} no longer exists.").rpc_status()
             else:
                 body["response"] = _protos.packed(effect["type"], target.body)
         else:
@@ -113,31 +115,24 @@ class Operations:
 
     # -- the operations service ---------------------------------------------------------------------
     def get(self, name: str) -> Record:
-        record = self._store.get(name)
-        if record is None or record.kind != OPERATIONS:
-            raise NotFound(f"Operation {name} not found.")
-        return record
+        return self._store.find(OPERATIONS, name)
 
     def cancel(self, name: str) -> None:
         with self._store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != OPERATIONS:
-                raise NotFound(f"Operation {name} not found.")
+            record = tx.find(OPERATIONS, name)
             if not record.body.get("done"):
                 body = dict(record.body)
-                body["error"] = {"code": 1, "message": "Operation cancelled."}
+                body["error"] = Cancelled("Operation cancelled.").rpc_status()
                 self._finish(tx, record, body)
         self._notify()
 
     def delete(self, name: str) -> None:
         with self._store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != OPERATIONS:
-                raise NotFound(f"Operation {name} not found.")
+            tx.find(OPERATIONS, name)
             tx.delete(name)
 
-    def wait(self, name: str, timeout_text: str | None) -> Record:
-        timeout = _seconds(timeout_text) if timeout_text else 60.0
+    def wait(self, name: str, timeout_value: object) -> Record:
+        timeout = _seconds(timeout_value) if timeout_value not in (None, "") else 60.0
         deadline = time.monotonic() + timeout
         with self._done:
             while True:
@@ -156,8 +151,14 @@ def _location(owner: str) -> str:
     return "/".join(owner.split("/")[:4])
 
 
-def _seconds(text: str) -> float:
+def _seconds(value: object) -> float:
+    """A WaitOperation timeout (`"30s"` or a number); longer than MAX_WAIT_SECONDS waits that long, as the real
+    API caps it; NaN, infinities, negatives and text are INVALID_ARGUMENT."""
+    text = value.strip().removesuffix("s") if isinstance(value, str) else value
     try:
-        return max(0.0, float(text.removesuffix("s")))
-    except ValueError as err:
-        raise InvalidArgument(f"Invalid timeout '{text}'.") from err
+        seconds = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise InvalidArgument(f'Invalid timeout {value!r}: expected a duration such as "30s".') from err
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InvalidArgument(f'Invalid timeout {value!r}: expected a non-negative duration such as "30s".')
+    return min(seconds, MAX_WAIT_SECONDS)

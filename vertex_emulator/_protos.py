@@ -8,15 +8,19 @@ rendered with enum names or, when the client asks with `$alt=json;enum-encoding=
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from google.cloud import aiplatform_v1
 from google.longrunning import operations_pb2
 from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Error as ProtobufError
 from google.protobuf.message import Message
 
 from vertex_emulator._errors import InvalidArgument
+from vertex_emulator._limits import MAX_JSON_DEPTH
 
 JsonDict = dict[str, Any]
 
@@ -63,14 +67,52 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests objects and arrays (a scalar is 0), counting no further than past the cap."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_JSON_DEPTH:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def loads(text: str | bytes, what: str) -> Any:
+    """Strict JSON: no NaN or Infinity, numbers in range, nesting at most MAX_JSON_DEPTH; INVALID_ARGUMENT."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        value = None
+        depth = MAX_JSON_DEPTH + 1
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InvalidArgument(f"Invalid JSON payload received for '{what}': {err}.") from err
+    else:
+        depth = _depth(value)
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidArgument(
+            f"Invalid JSON payload received for '{what}': nested deeper than {MAX_JSON_DEPTH} levels."
+        )
+    return value
+
+
 def load_json_object(body: bytes, what: str) -> JsonDict:
     """Decode a request body that must be a JSON object (an empty body counts as `{}`)."""
     if not body.strip():
         return {}
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InvalidArgument(f"Invalid JSON payload received for '{what}': {err}.") from err
+    value = loads(body, what)
     if not isinstance(value, dict):
         raise InvalidArgument(f"Invalid JSON payload received for '{what}': expected a JSON object.")
     return value
@@ -79,9 +121,35 @@ def load_json_object(body: bytes, what: str) -> JsonDict:
 def parse(message_class: type[Message], value: Mapping[str, Any], what: str) -> Message:
     """Parse `value` into `message_class`, rejecting unknown fields and wrong types with INVALID_ARGUMENT."""
     try:
-        return json_format.ParseDict(value, message_class(), ignore_unknown_fields=False)
-    except (json_format.ParseError, TypeError, ValueError) as err:
+        message = json_format.ParseDict(value, message_class(), ignore_unknown_fields=False)
+    except (json_format.ParseError, ProtobufError, TypeError, ValueError, OverflowError, RecursionError) as err:
         raise InvalidArgument(f"Invalid JSON payload received for '{what}'. {_first_line(str(err))}") from err
+    infinite = _non_finite_field(message)
+    if infinite is not None:
+        raise InvalidArgument(f"Invalid value at '{what}.{infinite}': NaN and infinities are not accepted.")
+    return message
+
+
+_FLOATING = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
+
+
+def _non_finite_field(message: Message) -> str | None:
+    """The path of the first float field that holds NaN or an infinity (proto JSON spells them as strings)."""
+    for field, value in message.ListFields():
+        repeated = field.is_repeated
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            items = list(value.values()) if field.message_type.fields_by_name["value"].message_type else []
+        else:
+            items = list(value) if repeated else [value]
+        for index, item in enumerate(items):
+            where = f"{field.name}[{index}]" if repeated else field.name
+            if field.type in _FLOATING and not math.isfinite(item):
+                return where
+            if isinstance(item, Message):
+                inner = _non_finite_field(item)
+                if inner is not None:
+                    return f"{where}.{inner}"
+    return None
 
 
 def to_json(message: Message) -> JsonDict:

@@ -13,7 +13,7 @@ from typing import Any
 
 from vertex_emulator._errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from vertex_emulator._names import ModelRef, check_model_id, check_version_alias, new_id, normalize, now_timestamp
-from vertex_emulator._store import MODEL_VERSIONS, MODELS, Record, Store, Transaction
+from vertex_emulator._store import MODEL_VERSIONS, MODELS, Record, Store, Transaction, found
 
 JsonDict = dict[str, Any]
 DEFAULT_ALIAS = "default"
@@ -50,9 +50,7 @@ def _version_key(model_name: str, version_id: str) -> str:
 def resolve(store: Store | Transaction, reference: str) -> Record:
     """The version record addressed by `reference` (plain name = the default version); NOT_FOUND otherwise."""
     ref = ModelRef.parse(normalize(reference))
-    model = store.get(ref.model)
-    if model is None or model.kind != MODELS:
-        raise NotFound(f"Model {reference} not found.")
+    found(store.get(ref.model), MODELS, ref.model, reference)
     versions = store.children(MODEL_VERSIONS, ref.model)
     wanted = ref.version or DEFAULT_ALIAS
     for version in versions:
@@ -66,10 +64,7 @@ def model_record(store: Store | Transaction, reference: str) -> Record:
     ref = ModelRef.parse(normalize(reference))
     if ref.version is not None:
         raise InvalidArgument(f"Expected a model name without a version, got {reference}.")
-    model = store.get(ref.model)
-    if model is None or model.kind != MODELS:
-        raise NotFound(f"Model {reference} not found.")
-    return model
+    return found(store.get(ref.model), MODELS, ref.model, reference)
 
 
 def check_aliases(aliases: list[str], field: str) -> None:

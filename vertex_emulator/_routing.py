@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote
 from google.protobuf.message import Message
 
 from vertex_emulator import _protos
-from vertex_emulator._errors import ApiError, Internal, Unimplemented, error_envelope
+from vertex_emulator._errors import ApiError, Internal, NotFound, error_envelope
 from vertex_emulator._store import Record
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class Router:
             if found is None:
                 if self._counted:
                     backend.faults.on_call("Unimplemented")
-                raise Unimplemented(f"The emulator does not implement {method} {path}.")
+                raise NotFound(f"The emulator does not serve {method} {path}: not a method of the API it implements.")
             route, params = found
             fault = backend.faults.on_call(route.rpc) if self._counted else None
             if fault is not None:

@@ -20,6 +20,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from vertex_emulator import _protos
+from vertex_emulator._errors import NotFound
 
 JsonDict = dict[str, Any]
 
@@ -31,6 +32,18 @@ BATCH_PREDICTION_JOBS = "batchPredictionJobs"
 MODELS = "models"  # model-level bookkeeping (version counter); the served bodies are the versions
 MODEL_VERSIONS = "modelVersions"
 OPERATIONS = "operations"
+
+# What the API calls one resource of each kind, in NOT_FOUND messages.
+NOUNS = {
+    DATASETS: "Dataset",
+    TRAINING_PIPELINES: "TrainingPipeline",
+    CUSTOM_JOBS: "CustomJob",
+    HYPERPARAMETER_TUNING_JOBS: "HyperparameterTuningJob",
+    BATCH_PREDICTION_JOBS: "BatchPredictionJob",
+    MODELS: "Model",
+    MODEL_VERSIONS: "Model",
+    OPERATIONS: "Operation",
+}
 
 MESSAGE_TYPES: dict[str, type[Message] | None] = {
     DATASETS: _protos.DATASET,
@@ -91,6 +104,13 @@ class Record:
         return cached
 
 
+def found(record: Record | None, kind: str, name: str, what: str | None = None) -> Record:
+    """`record` when it is one of `kind`; otherwise the API's NOT_FOUND for `name` (the one not-found answer)."""
+    if record is None or record.kind != kind:
+        raise NotFound(f"{NOUNS.get(kind, kind)} {what or name} not found.")
+    return record
+
+
 class Transaction:
     """Buffered changes; reads see them, other threads do not until commit."""
 
@@ -102,6 +122,10 @@ class Transaction:
         if name in self.pending:
             return self.pending[name]
         return self._store.get(name)
+
+    def find(self, kind: str, name: str) -> Record:
+        """The record `name` of `kind`, NOT_FOUND otherwise."""
+        return found(self.get(name), kind, name)
 
     def children(self, kind: str, parent: str) -> list[Record]:
         merged = {r.name: r for r in self._store.children(kind, parent)}
@@ -127,24 +151,84 @@ class Transaction:
         self.pending[name] = None
 
 
+class BrokenStateError(Exception):
+    """The state file exists but cannot be read: the emulator refuses to start rather than start empty."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"the state file {path} is unreadable ({reason}); move it aside to keep it, or start with "
+            "--reset-state to start empty on purpose"
+        )
+        self.path = path
+        self.reason = reason
+
+
+def remove_state(path: Path) -> None:
+    """Delete the state file and its WAL companions (`--reset-state`)."""
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        companion.unlink(missing_ok=True)
+
+
+def _create_state(path: Path) -> None:
+    """A new state file is built beside its final name and renamed into place, so a file at `path` that is
+    empty or torn was damaged after the fact and is refused, never mistaken for a new one."""
+    building = path.with_name(path.name + ".new")
+    remove_state(building)
+    db = sqlite3.connect(building, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+    finally:
+        db.close()
+    building.replace(path)
+
+
 class Store:
-    """The emulator's state; one per data dir."""
+    """The emulator's state; one per data dir. BrokenStateError when the file exists but is not readable."""
 
     def __init__(self, path: Path) -> None:
         self.lock = threading.RLock()
         self._local = threading.local()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a killed process (only an OS crash may lose the last commits).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
         self._records: dict[str, Record] = {}
         self._by_parent: dict[tuple[str, str], dict[str, Record]] = {}
         self._seq = 0
-        rows = self._db.execute("SELECT name, kind, parent, seq, body, internal FROM records ORDER BY seq")
+        if not path.exists():
+            _create_state(path)
+        elif path.stat().st_size == 0:
+            raise BrokenStateError(path, "it is empty")
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._open(path)
+        except sqlite3.Error as err:
+            if hasattr(self, "_db"):
+                self._db.close()
+            raise BrokenStateError(path, f"not an emulator state database: {err}") from err
+        except (ValueError, TypeError) as err:
+            self._db.close()
+            raise BrokenStateError(path, f"a record cannot be read: {err}") from err
+
+    def _open(self, path: Path) -> None:
+        db = self._db
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"integrity check: {problems[0]}")
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"records", "settings"} <= tables:
+            raise sqlite3.DatabaseError(f"tables {sorted(tables)} are not the emulator's")
+        db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a killed process (only an OS crash may lose the last commits).
+        db.execute("PRAGMA synchronous=NORMAL")
+        rows = db.execute("SELECT name, kind, parent, seq, body, internal FROM records ORDER BY seq")
         for name, kind, parent, seq, body, internal in rows:
-            self._publish(Record(name, kind, parent, seq, json.loads(body), json.loads(internal)))
-            self._seq = max(self._seq, seq)
+            if kind not in MESSAGE_TYPES:
+                raise ValueError(f"{name} has an unknown kind {kind!r}")
+            record = Record(str(name), kind, str(parent), int(seq), json.loads(body), json.loads(internal))
+            if not isinstance(record.body, dict) or not isinstance(record.internal, dict):
+                raise ValueError(f"{name} is not a JSON object")
+            self._publish(record)
+            self._seq = max(self._seq, record.seq)
+        for (value,) in db.execute("SELECT value FROM settings"):
+            json.loads(value)
 
     def close(self) -> None:
         with self.lock:
@@ -152,6 +236,10 @@ class Store:
 
     def get(self, name: str) -> Record | None:
         return self._records.get(name)
+
+    def find(self, kind: str, name: str) -> Record:
+        """The record `name` of `kind`, NOT_FOUND otherwise."""
+        return found(self.get(name), kind, name)
 
     def children(self, kind: str, parent: str) -> list[Record]:
         """Records of `kind` under `parent`, oldest first."""

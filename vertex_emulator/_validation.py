@@ -13,6 +13,7 @@ from typing import Any
 
 from vertex_emulator import _protos
 from vertex_emulator._errors import InvalidArgument
+from vertex_emulator._store import BATCH_PREDICTION_JOBS, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS, TRAINING_PIPELINES
 
 JsonDict = dict[str, Any]
 
@@ -71,8 +72,8 @@ def labels(problems: Problems, body: Mapping[str, Any], path: str) -> None:
 
 
 def gcs_uri(problems: Problems, value: str, field: str) -> None:
-    if value and not value.startswith("gs://"):
-        problems.add(field, f"'{value}' is not a Cloud Storage URI (gs://...).")
+    if value and (not value.startswith("gs://") or not value[len("gs://") :].partition("/")[0]):
+        problems.add(field, f"'{value}' is not a Cloud Storage URI (gs://BUCKET/...).")
 
 
 def custom_job_spec(problems: Problems, spec: Mapping[str, Any], path: str) -> None:
@@ -257,3 +258,42 @@ def batch_prediction_job(problems: Problems, job: Mapping[str, Any]) -> None:
     batch_size = job.get("manualBatchTuningParameters", {}).get("batchSize")
     if batch_size is not None and int(batch_size) < 0:
         problems.add(f"{path}.manual_batch_tuning_parameters.batch_size", "Must not be negative.")
+
+
+def _pool_replicas(spec: Mapping[str, Any]) -> int:
+    return sum(
+        int(pool.get("replicaCount", "1" if index == 0 else "0"))
+        for index, pool in enumerate(spec.get("workerPoolSpecs", []))
+        if pool
+    )
+
+
+def _tuning_replicas(job: Mapping[str, Any]) -> int:
+    parallel = max(1, min(int(job.get("parallelTrialCount", 1)), int(job.get("maxTrialCount", 1)) or 1))
+    return parallel * _pool_replicas(job.get("trialJobSpec", {}))
+
+
+def replica_processes(kind: str, body: Mapping[str, Any]) -> int:
+    """How many replica processes a valid job of `kind` starts at once (tuning: its parallel trials')."""
+    if kind == CUSTOM_JOBS:
+        return _pool_replicas(body.get("jobSpec", {}))
+    if kind == HYPERPARAMETER_TUNING_JOBS:
+        return _tuning_replicas(body)
+    if kind == TRAINING_PIPELINES:
+        inputs = body.get("trainingTaskInputs", {})
+        return _tuning_replicas(inputs) if "trialJobSpec" in inputs else _pool_replicas(inputs)
+    if kind == BATCH_PREDICTION_JOBS:
+        return int(body.get("dedicatedResources", {}).get("startingReplicaCount", 1)) or 1
+    return 0
+
+
+def replica_quota(kind: str, body: Mapping[str, Any], maximum: int) -> None:
+    """Like the real API's quota errors, at create time: a job may not start more than `maximum` replicas."""
+    requested = replica_processes(kind, body)
+    if requested > maximum:
+        raise InvalidArgument(
+            f"The following quota metrics exceed quota limits: replica processes per job (the emulator's "
+            f"--max-replicas-per-job): this job starts {requested} replica processes at once, the limit is "
+            f"{maximum}. Ask for fewer replicas (or parallel trials), or start the emulator with a higher "
+            "--max-replicas-per-job."
+        )

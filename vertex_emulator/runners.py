@@ -33,6 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from vertex_emulator._limits import MAX_CONTROL_SECONDS, is_bounded_seconds
 from vertex_emulator._scheduler import Scheduler, Timer
 from vertex_emulator.storage import ObjectStorage
 
@@ -128,10 +129,13 @@ class JobTiming:
             raise ValueError(f"mode must be instant, delay or hold, not {self.mode!r}")
         if self.outcome not in ("succeed", "fail"):
             raise ValueError(f"outcome must be succeed or fail, not {self.outcome!r}")
-        if self.seconds < 0 or self.cancel_seconds < 0:
-            raise ValueError("seconds and cancel_seconds must not be negative")
-        if not 1 <= self.error_code <= 16:
+        for name in ("seconds", "cancel_seconds"):
+            if not is_bounded_seconds(getattr(self, name)):
+                raise ValueError(f"{name} must be a number of seconds between 0 and {MAX_CONTROL_SECONDS:g}")
+        if isinstance(self.error_code, bool) or not isinstance(self.error_code, int) or not 1 <= self.error_code <= 16:
             raise ValueError("error_code must be a google.rpc.Code between 1 and 16")
+        if not isinstance(self.error_message, str):
+            raise ValueError("error_message must be a string")
 
     def to_json(self) -> JsonDict:
         return asdict(self)

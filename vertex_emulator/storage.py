@@ -1,16 +1,13 @@
-"""`gs://` storage for the emulator: a real GCS JSON API endpoint plus in-process access to the same objects.
+"""`gs://` storage for the emulator: a GCS JSON API endpoint plus in-process access to the same objects.
 
-The endpoint is gcp-storage-emulator (pinned) with its data on disk under `<data dir>/storage`, so
-google-cloud-storage works against it with `STORAGE_EMULATOR_HOST=<storage_host>`. The library keeps object
-metadata in a `.meta` file next to the contents and is not thread-safe, so everything — its HTTP handlers and
-this module's methods — goes through one `Storage` object under one lock; nothing is written behind its back.
-Two hardening changes over the stock library: files (contents and `.meta`) are replaced atomically, so a
-killed emulator never leaves a torn file, and a request naming an object that would escape the data dir
-answers 400 instead of dropping the connection.
+The store is the emulator's own (modules `_gcs_*`): object contents are content-addressed blobs
+(`<dir>/blobs/<sha256>`), buckets, objects and resumable uploads are rows in `<dir>/index.sqlite3`; no
+filesystem path is ever derived from a bucket or object name, so every name GCS allows is a distinct object.
+google-cloud-storage works against `serve()` with `STORAGE_EMULATOR_HOST=<storage_host>`.
 
 Interface for emulator code (the execution package uses exactly this), all addressed by `gs://bucket/name`:
 
-    storage = ObjectStorage(data_dir)            # opens (or creates) the on-disk store
+    storage = ObjectStorage(data_dir)            # opens (or creates) the store; BrokenStorageState if damaged
     storage.serve("127.0.0.1", 0) -> "http://127.0.0.1:PORT"   # start the GCS endpoint
     storage.create_bucket("b")                   # idempotent
     storage.write_bytes("gs://b/x.txt", b"...", content_type="text/plain")
@@ -23,39 +20,40 @@ Interface for emulator code (the execution package uses exactly this), all addre
                                                  # the with-block raises; `f = open_write(uri); f.close()` too
     storage.download_to(uri, path)               # copy one object to a local file
     storage.delete(uri)
-    storage.local_path(uri) -> Path              # read-only view of the bytes on disk (do not write there)
 
 `open_read`, `open_write`, `list` and `download_to` are the execution package's `ObjectStore` protocol.
 Errors: `StorageError`, with `ObjectNotFound` (also a FileNotFoundError) and `InvalidObjectName` (also a
-ValueError: names with `.`/`..` segments, a leading `/`, backslashes or NUL, or resolving outside the data dir).
+ValueError: a name GCS refuses; see `_gcs_names`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import contextlib
 import io
-import json
-import os
-import re
 import shutil
-import tempfile
-import threading
-import time
-from datetime import datetime, timezone
-from functools import partial
-from http import server
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-import google_crc32c
-from gcp_storage_emulator import settings as _gcs_settings
-from gcp_storage_emulator.handlers import buckets as _gcs_buckets
-from gcp_storage_emulator.server import RequestHandler as _GcsRequestHandler
-from gcp_storage_emulator.storage import Storage as _GcsStorage
-from gcp_storage_emulator.storage import _FileStore
+from vertex_emulator._gcs_blobs import BlobStore, BlobWriter
+from vertex_emulator._gcs_errors import (
+    BrokenStorageState,
+    Conflict,
+    InvalidObjectName,
+    ObjectNotFound,
+    StorageError,
+)
+from vertex_emulator._gcs_http import GcsServer
+from vertex_emulator._gcs_index import INDEX_FILE, Index, open_index
+from vertex_emulator._gcs_legacy import LEGACY_DIR, import_legacy
+from vertex_emulator._gcs_names import check_bucket_name, check_object_name, object_uri, parse_gs_uri
+from vertex_emulator._gcs_resources import NO_CONDITIONS, object_fields
+from vertex_emulator._gcs_routes import GcsApi
+from vertex_emulator._gcs_service import GcsService, ListQuery
+from vertex_emulator._guard import is_loopback_address
 
 __all__ = [
+    "BrokenStorageState",
     "InvalidObjectName",
     "ObjectNotFound",
     "ObjectStorage",
@@ -63,216 +61,120 @@ __all__ = [
     "parse_gs_uri",
 ]
 
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
-_TMP_DIR = "_vertex_emulator_tmp"  # real bucket names cannot start with "_"
-
-
-class StorageError(Exception):
-    """A storage operation failed."""
-
-
-class ObjectNotFound(StorageError, FileNotFoundError):
-    """No object (or bucket) by that name."""
-
-
-class InvalidObjectName(StorageError, ValueError):
-    """A bucket or object name that is malformed or would escape the data dir."""
-
-
-def parse_gs_uri(uri: str) -> tuple[str, str]:
-    """`gs://bucket/name` -> ("bucket", "name"); the name may be empty (a bucket or prefix URI)."""
-    if not uri.startswith("gs://"):
-        raise InvalidObjectName(f"not a gs:// URI: {uri!r}")
-    bucket, _, name = uri[len("gs://") :].partition("/")
-    if not _BUCKET.match(bucket):
-        raise InvalidObjectName(f"invalid bucket name in {uri!r}")
-    return bucket, name
-
-
-def _check_object_name(name: str) -> None:
-    if not name:
-        raise InvalidObjectName("empty object name")
-    if "\x00" in name or "\\" in name:
-        raise InvalidObjectName(f"invalid object name {name!r}")
-    segments = name.split("/")
-    if name.startswith("/") or any(s in (".", "..") for s in segments):
-        raise InvalidObjectName(f"object name {name!r} would escape its bucket")
-
-
-class _AtomicFileStore(_FileStore):  # type: ignore[misc]
-    """The library's disk store, writing each file to a temp file and renaming it into place."""
-
-    def write_bytes(self, rel: str, content: bytes) -> None:
-        path: Path = self._disk_path(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-class _Storage(_GcsStorage):  # type: ignore[misc]
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__(use_memory_fs=False, data_dir=str(data_dir))
-        self.root = data_dir / _gcs_settings.STORAGE_DIR
-        self._store = _AtomicFileStore(use_memory=False, root=self.root)
-
-    def commit_file(self, bucket: str, name: str, source: Path, file_obj: dict[str, Any]) -> None:
-        """Move `source` into place as object `bucket/name` and record its metadata."""
-        target = self.root / bucket / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
-        self.objects.setdefault(bucket, {})[name] = file_obj
-        self._write_config_to_file()
-
-
-class _LockedHandler(_GcsRequestHandler):  # type: ignore[misc]
-    """The library's handler, serialized with in-process access and refusing names that escape."""
-
-    lock: threading.Lock
-
-    def _guarded(self, handle: Any) -> None:
-        try:
-            with self.lock:
-                handle(self)
-        except Exception as err:  # the library refusing `..` (ValueError) or failing: answer, don't hang up
-            status = 400 if isinstance(err, ValueError) else 500
-            message = "invalid object name" if status == 400 else "storage emulator error"
-            body = json.dumps({"error": {"code": status, "message": message}}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.log_error("rejected request: %s", err)
-
-    def do_GET(self) -> None:
-        self._guarded(_GcsRequestHandler.do_GET)
-
-    def do_POST(self) -> None:
-        self._guarded(_GcsRequestHandler.do_POST)
-
-    def do_PUT(self) -> None:
-        self._guarded(_GcsRequestHandler.do_PUT)
-
-    def do_PATCH(self) -> None:
-        self._guarded(_GcsRequestHandler.do_PATCH)
-
-    def do_DELETE(self) -> None:
-        self._guarded(_GcsRequestHandler.do_DELETE)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
 
 class _ObjectWriter(io.RawIOBase):
-    """A writable stream into a temp file; `close()` publishes the object, leaving a failed `with` discards it."""
+    """A writable stream into a staged blob; `close()` publishes the object, leaving a failed `with` discards it."""
 
-    def __init__(self, storage: ObjectStorage, bucket: str, name: str, content_type: str, tmp_dir: Path) -> None:
+    def __init__(self, storage: ObjectStorage, bucket: str, name: str, content_type: str) -> None:
         super().__init__()
         self._storage, self._bucket, self._name, self._content_type = storage, bucket, name, content_type
-        fd, tmp = tempfile.mkstemp(dir=tmp_dir)
-        self._path = Path(tmp)
-        self._file = os.fdopen(fd, "wb")
-        self.md5 = hashlib.md5()
-        self.crc = google_crc32c.Checksum()  # type: ignore[no-untyped-call]
-        self.size = 0
+        self._writer: BlobWriter = storage._blobs.writer()
         self._discard = False
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        self.md5.update(chunk)
-        self.crc.update(chunk)  # type: ignore[no-untyped-call]
-        self.size += len(chunk)
-        self._file.write(chunk)
-        return len(chunk)
+        return self._writer.write(data)
 
     def close(self) -> None:
         if self.closed:
             return
         try:
-            self._file.close()
-            if not self._discard:
-                self._storage._publish(self._bucket, self._name, self._content_type, self)
+            if self._discard:
+                self._writer.discard()
+            else:
+                staged = self._writer.finish()
+                fields = object_fields({"contentType": self._content_type})
+                self._storage._service.commit(self._bucket, self._name, staged, fields, NO_CONDITIONS)
         finally:
-            self._path.unlink(missing_ok=True)
             super().close()
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         self._discard = kind is not None
         self.close()
 
-    @property
-    def path(self) -> Path:
-        return self._path
+
+def _object(uri: str) -> tuple[str, str]:
+    bucket, name = parse_gs_uri(uri)
+    return bucket, check_object_name(name)
 
 
 class ObjectStorage:
-    """The emulator's object store (see the module docstring for the interface)."""
+    """The emulator's object store (see the module docstring for the interface).
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir.resolve()
+    reset: delete the index and every blob first (`--reset-state`); otherwise a damaged index or blob
+    directory raises BrokenStorageState instead of starting empty.
+    """
+
+    def __init__(self, data_dir: Path, *, reset: bool = False) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        if reset:
+            _remove_store(self.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._storage = _Storage(self.data_dir)
-        self._root: Path = self._storage.root.resolve()
-        self._httpd: server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._blobs = BlobStore(self.data_dir)
+        stored = dict(self._blobs.sizes())
+        self._index: Index = open_index(self.data_dir / INDEX_FILE, has_blobs=bool(stored))
+        try:
+            self._recover(stored)
+        except BaseException:
+            self._index.close()
+            raise
+        self._service = GcsService(self._index, self._blobs)
+        import_legacy(self.data_dir, self._service)
+        self._api = GcsApi(self._service)
+        self._server: GcsServer | None = None
         self.host = "http://127.0.0.1"
 
+    def _recover(self, stored: dict[str, int]) -> None:
+        """Refuse an index whose blobs are missing or truncated; drop what a killed process left half-done."""
+        referenced = dict(self._index.blob_sizes())
+        damaged = [sha for sha, size in referenced.items() if stored.get(sha) != size]
+        if damaged:
+            raise BrokenStorageState(
+                self._blobs.blob_dir, f"the contents of {len(damaged)} objects are missing or truncated"
+            )
+        for sha in stored.keys() - referenced.keys():  # placed, but the row was never written
+            self._blobs.remove(sha)
+        self._blobs.clear_tmp()
+        live = self._index.upload_ids()
+        for session in self._blobs.tmp_dir.glob("session-*"):
+            if session.name.removeprefix("session-") not in live:
+                session.unlink(missing_ok=True)
+
     # -- the GCS JSON API endpoint -------------------------------------------------------------------
-    def serve(self, host: str, port: int) -> str:
-        """Start the GCS endpoint; returns its base URL (the value for STORAGE_EMULATOR_HOST)."""
-        handler = type("_Handler", (_LockedHandler,), {"lock": self._lock})
-        self._httpd = server.ThreadingHTTPServer((host, port), partial(handler, self._storage))
-        self._httpd.daemon_threads = True
-        self.host = f"http://{host}:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="storage-http", daemon=True
-        )
-        self._thread.start()
+    def serve(self, host: str, port: int, allowed_hosts: Iterable[str] = ()) -> str:
+        """Start the GCS endpoint; returns its base URL (the value for STORAGE_EMULATOR_HOST).
+
+        Served: requests addressed to a loopback name with this port, to `host` itself, or to `allowed_hosts`.
+        """
+        # A specific address bound is a name clients use (an address: DNS cannot rebind it).
+        bound = [] if host in ("", "0.0.0.0", "::") or is_loopback_address(host) else [host]
+        names = [*allowed_hosts, *bound]
+        self._server = GcsServer(host, port, self._api, names)
+        self.host = f"http://{_url_host(host)}:{self._server.port}"
         return self.host
 
     def close(self) -> None:
-        if self._httpd is not None:
-            if self._thread is not None and self._thread.is_alive():
-                self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        self._index.close()
 
     # -- buckets -------------------------------------------------------------------------------------
     def create_bucket(self, bucket: str) -> None:
         """Create `bucket` unless it exists."""
-        if not _BUCKET.match(bucket):
-            raise InvalidObjectName(f"invalid bucket name {bucket!r}")
-        with self._lock:
-            _gcs_buckets.create_bucket(bucket, self._storage)
+        check_bucket_name(bucket)
+        with contextlib.suppress(Conflict):
+            self._service.insert_bucket({"name": bucket})
 
     def bucket_exists(self, bucket: str) -> bool:
-        with self._lock:
-            return self._storage.get_bucket(bucket) is not None
+        return self._index.bucket(bucket) is not None
 
     # -- objects -------------------------------------------------------------------------------------
-    def local_path(self, uri: str) -> Path:
-        """Where the bytes of `uri` live on disk (read-only use); the name is validated."""
-        bucket, name = parse_gs_uri(uri)
-        _check_object_name(name)
-        path = (self._root / bucket / name).resolve()
-        if not path.is_relative_to(self._root / bucket):
-            raise InvalidObjectName(f"object name {name!r} would escape the data dir")
-        return path
-
     def exists(self, uri: str) -> bool:
         bucket, name = parse_gs_uri(uri)
-        with self._lock:
-            return name in self._storage.objects.get(bucket, {})
+        return bool(name) and self._index.object(bucket, name) is not None
 
     def read_bytes(self, uri: str) -> bytes:
         with self.open_read(uri) as handle:
@@ -282,13 +184,8 @@ class ObjectStorage:
         return self.read_bytes(uri).decode("utf-8")
 
     def open_read(self, uri: str) -> BinaryIO:
-        """A binary stream of the object (a later overwrite does not disturb an open reader)."""
-        path = self.local_path(uri)
-        bucket, name = parse_gs_uri(uri)
-        with self._lock:
-            if name not in self._storage.objects.get(bucket, {}):
-                raise ObjectNotFound(f"no such object: {uri}")
-            return path.open("rb")
+        """A binary stream of the object (a later overwrite or delete does not disturb an open reader)."""
+        return self._service.open(*_object(uri))[1]
 
     def download_to(self, uri: str, path: Path) -> None:
         """Copy object `uri` to the local file `path`."""
@@ -304,62 +201,47 @@ class ObjectStorage:
 
     def open_write(self, uri: str, content_type: str = "application/octet-stream") -> BinaryIO:
         """A writable stream; the object appears (replacing any old one) when the stream is closed."""
-        self.local_path(uri)
-        bucket, name = parse_gs_uri(uri)
-        if not self.bucket_exists(bucket):
-            raise ObjectNotFound(f"no such bucket: gs://{bucket}")
-        tmp_dir = self._root / _TMP_DIR
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        return cast(BinaryIO, _ObjectWriter(self, bucket, name, content_type, tmp_dir))
-
-    def _publish(self, bucket: str, name: str, content_type: str, writer: _ObjectWriter) -> None:
-        file_obj = self._object_resource(bucket, name, content_type, writer)
-        with self._lock:
-            if self._storage.get_bucket(bucket) is None:
-                raise ObjectNotFound(f"no such bucket: gs://{bucket}")
-            self._storage.commit_file(bucket, name, writer.path, file_obj)
+        bucket, name = _object(uri)
+        self._service.bucket(bucket)
+        return cast(BinaryIO, _ObjectWriter(self, bucket, name, content_type))
 
     def list(self, prefix_uri: str) -> list[str]:
         """URIs of the objects whose names start with the prefix of `prefix_uri`, sorted."""
         bucket, prefix = parse_gs_uri(prefix_uri)
-        with self._lock:
-            names = sorted(n for n in self._storage.objects.get(bucket, {}) if n.startswith(prefix))
-        return [f"gs://{bucket}/{n}" for n in names]
+        if self._index.bucket(bucket) is None:
+            return []
+        uris: list[str] = []
+        token: str | None = None
+        while True:
+            page = self._service.list(bucket, ListQuery(prefix=prefix, page_token=token))
+            uris.extend(object_uri(bucket, row.name) for row in page.items)
+            token = page.next_page_token
+            if token is None:
+                return uris
 
     def delete(self, uri: str) -> None:
-        bucket, name = parse_gs_uri(uri)
-        with self._lock:
-            if name not in self._storage.objects.get(bucket, {}):
-                raise ObjectNotFound(f"no such object: {uri}")
-            self._storage.delete_file(bucket, name)
+        self._service.delete(*_object(uri))
 
     def wipe(self) -> None:
-        """Delete every bucket and object (the control plane's reset)."""
-        with self._lock:
-            self._storage.wipe()
-        shutil.rmtree(self._root / _TMP_DIR, ignore_errors=True)
+        """Delete every bucket, object and upload session (the control plane's reset)."""
+        with self._index.lock:
+            self._index.wipe()
+            self._blobs.wipe()
 
-    def _object_resource(self, bucket: str, name: str, content_type: str, writer: _ObjectWriter) -> dict[str, Any]:
-        generation = time.time_ns()
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        md5 = base64.b64encode(writer.md5.digest()).decode("ascii")
-        return {
-            "kind": "storage#object",
-            "id": f"{bucket}/{name}/{generation}",
-            "selfLink": f"/storage/v1/b/{bucket}/o/{name}",
-            "name": name,
-            "bucket": bucket,
-            "generation": str(generation),
-            "metageneration": "1",
-            "contentType": content_type,
-            "timeCreated": now,
-            "updated": now,
-            "storageClass": "STANDARD",
-            "timeStorageClassUpdated": now,
-            "size": writer.size,
-            "md5Hash": md5,
-            "mediaLink": f"{self.host}/download/storage/v1/b/{bucket}/o/{name}?generation={generation}&alt=media",
-            "crc32c": base64.b64encode(writer.crc.digest()).decode("ascii"),  # type: ignore[no-untyped-call]
-            "etag": md5,
-            "acl": [],
-        }
+
+def _url_host(host: str) -> str:
+    """How a local client reaches an address bound: a wildcard bind is reached on loopback."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def _remove_store(directory: Path) -> None:
+    """The index (with its WAL companions), the blobs and temp files of a storage dir."""
+    index = directory / INDEX_FILE
+    for path in (index, index.with_name(index.name + "-wal"), index.with_name(index.name + "-shm")):
+        path.unlink(missing_ok=True)
+    for sub in ("blobs", "tmp", LEGACY_DIR):
+        shutil.rmtree(directory / sub, ignore_errors=True)

@@ -6,11 +6,10 @@ from typing import Any
 
 from google.cloud import aiplatform_v1
 
+from vertex_emulator._schemas import CUSTOM_TASK, TABULAR_DATASET, TUNING_TASK
 from vertex_emulator.testing import GapicClients
 
-CUSTOM_TASK = "gs://google-cloud-aiplatform/schema/trainingjob/definition/custom_task_1.0.0.yaml"
-TUNING_TASK = "gs://google-cloud-aiplatform/schema/trainingjob/definition/hyperparameter_tuning_task_1.0.0.yaml"
-TABULAR = "gs://google-cloud-aiplatform/schema/dataset/metadata/tabular_1.0.0.yaml"
+TABULAR = TABULAR_DATASET
 SERVING_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-0:latest"
 TRAINING_IMAGE = "us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0:latest"
 

@@ -69,9 +69,10 @@ def test_enums_are_integers_only_when_asked(emulator: Emulator, clients: GapicCl
     assert by_name["jobSpec"]["workerPoolSpecs"][0]["replicaCount"] == "1"
 
 
-def test_unknown_routes_are_unimplemented(emulator: Emulator, parent: str) -> None:
+def test_unknown_routes_are_not_found(emulator: Emulator, parent: str) -> None:
     status, answer = bodies.raw(emulator.endpoint, "GET", f"/v1/{parent}/endpoints")
-    assert (status, answer["error"]["status"]) == (501, "UNIMPLEMENTED")
+    assert (status, answer["error"]["status"]) == (404, "NOT_FOUND")
+    assert "does not serve GET" in answer["error"]["message"]
 
 
 def test_operations_of_deleted_jobs_are_named_by_location(clients: GapicClients, parent: str) -> None:

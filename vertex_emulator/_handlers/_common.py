@@ -7,9 +7,9 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from vertex_emulator import _protos
+from vertex_emulator import _protos, _validation
 from vertex_emulator._backend import Backend
-from vertex_emulator._errors import InvalidArgument, NotFound
+from vertex_emulator._errors import InvalidArgument
 from vertex_emulator._listing import paginate
 from vertex_emulator._names import location_path
 from vertex_emulator._routing import Reply, Request, Route
@@ -80,6 +80,7 @@ def job_routes(
     def create(backend: Backend, request: Request) -> Reply:
         where = location(request)
         prepared = prepare(backend, where, body(request, message_class, what))
+        _validation.replica_quota(kind, prepared, backend.max_replicas_per_job)
         with backend.store.transaction() as tx:
             record = backend.jobs.create(tx, kind, where, prepared)
         backend.jobs.start(record)
@@ -100,9 +101,7 @@ def job_routes(
     def delete(backend: Backend, request: Request) -> Reply:
         name = resource_name(request, kind, "job")
         with backend.store.transaction() as tx:
-            record = tx.get(name)
-            if record is None or record.kind != kind:
-                raise NotFound(f"{rpc_noun} {name} not found.")
+            record = tx.find(kind, name)
             backend.jobs.check_deletable(record)
             operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [name]})
         return Reply(record=operation)

@@ -17,7 +17,7 @@ from typing import Any
 
 from vertex_emulator import _dataset_data, _protos, _validation
 from vertex_emulator._backend import Backend
-from vertex_emulator._errors import NotFound
+from vertex_emulator._errors import FailedPrecondition, InvalidArgument, NotFound
 from vertex_emulator._handlers._common import (
     LOCATION,
     body,
@@ -28,19 +28,13 @@ from vertex_emulator._handlers._common import (
 )
 from vertex_emulator._names import new_id, now_timestamp
 from vertex_emulator._routing import Reply, Request, Route
+from vertex_emulator._schemas import DATASET_KINDS
 from vertex_emulator._store import DATASETS, Record
 from vertex_emulator.execution import ExecutionError
 
 JsonDict = dict[str, Any]
-SCHEMA_PREFIX = "gs://google-cloud-aiplatform/schema/dataset/metadata/"
 SCHEMA_LABEL = "aiplatform.googleapis.com/dataset_metadata_schema"
-SCHEMAS = {
-    f"{SCHEMA_PREFIX}tabular_1.0.0.yaml": "TABLE",
-    f"{SCHEMA_PREFIX}image_1.0.0.yaml": "IMAGE",
-    f"{SCHEMA_PREFIX}text_1.0.0.yaml": "TEXT",
-    f"{SCHEMA_PREFIX}video_1.0.0.yaml": "VIDEO",
-    f"{SCHEMA_PREFIX}time_series_1.0.0.yaml": "TIME_SERIES",
-}
+SCHEMAS = DATASET_KINDS
 _UPDATABLE = {
     "displayName": "displayName",
     "display_name": "displayName",
@@ -52,30 +46,38 @@ _COLLECTION = f"{LOCATION}/datasets"
 _ITEM = f"{_COLLECTION}/{{dataset}}"
 
 
-def _find(backend: Backend, name: str) -> Record:
-    record = backend.store.get(name)
-    if record is None or record.kind != DATASETS:
-        raise NotFound(f"Dataset {name} not found.")
-    return record
-
-
 def _check_metadata(problems: _validation.Problems, dataset: JsonDict) -> None:
+    """metadata.inputConfig, when present, must be the shape tabular datasets read: gcsSource.uri (one URI or a
+    list) or bigquerySource.uri."""
     metadata = dataset.get("metadata")
     if metadata is None:
         return
     if not isinstance(metadata, dict):
         problems.add("dataset.metadata", "Must be an object.")
         return
+    path = "dataset.metadata.input_config"
     source = metadata.get("inputConfig", {})
     if not isinstance(source, dict):
-        problems.add("dataset.metadata.input_config", "Must be an object.")
+        problems.add(path, "Must be an object.")
         return
-    uris = source.get("gcsSource", {}).get("uri", [])
-    for uri in [uris] if isinstance(uris, str) else uris:
-        _validation.gcs_uri(problems, str(uri), "dataset.metadata.input_config.gcs_source.uri")
-    bigquery = source.get("bigquerySource", {}).get("uri", "")
-    if bigquery and not str(bigquery).startswith("bq://"):
-        problems.add("dataset.metadata.input_config.bigquery_source.uri", f"'{bigquery}' is not a bq:// URI.")
+    gcs = source.get("gcsSource", {})
+    if not isinstance(gcs, dict):
+        problems.add(f"{path}.gcs_source", "Must be an object.")
+    else:
+        uris = gcs.get("uri", [])
+        listed = [uris] if isinstance(uris, str) else uris if isinstance(uris, list) else None
+        if listed is None or not all(isinstance(uri, str) for uri in listed):
+            problems.add(f"{path}.gcs_source.uri", "Must be a Cloud Storage URI or a list of them.")
+        else:
+            for uri in listed:
+                _validation.gcs_uri(problems, uri, f"{path}.gcs_source.uri")
+    bigquery = source.get("bigquerySource", {})
+    if not isinstance(bigquery, dict):
+        problems.add(f"{path}.bigquery_source", "Must be an object.")
+    elif not isinstance(bigquery.get("uri", ""), str):
+        problems.add(f"{path}.bigquery_source.uri", "Must be a bq:// URI.")
+    elif bigquery.get("uri") and not bigquery["uri"].startswith("bq://"):
+        problems.add(f"{path}.bigquery_source.uri", f"'{bigquery['uri']}' is not a bq:// URI.")
 
 
 def create(backend: Backend, request: Request) -> Reply:
@@ -131,7 +133,7 @@ def _is_tabular(record: Record) -> bool:
 
 
 def get(backend: Backend, request: Request) -> Reply:
-    return Reply(record=_find(backend, resource_name(request, "datasets", "dataset")))
+    return Reply(record=backend.store.find(DATASETS, resource_name(request, "datasets", "dataset")))
 
 
 def list_datasets(backend: Backend, request: Request) -> Reply:
@@ -149,9 +151,7 @@ def update(backend: Backend, request: Request) -> Reply:
     _validation.labels(problems, patch, "dataset")
     problems.raise_if_any()
     with backend.store.transaction() as tx:
-        record = tx.get(name)
-        if record is None or record.kind != DATASETS:
-            raise NotFound(f"Dataset {name} not found.")
+        record = tx.find(DATASETS, name)
         updated = dict(record.body)
         for field in fields:
             if field == "labels":
@@ -171,7 +171,7 @@ def update(backend: Backend, request: Request) -> Reply:
 def delete(backend: Backend, request: Request) -> Reply:
     name = resource_name(request, "datasets", "dataset")
     with backend.store.transaction() as tx:
-        _find(backend, name)
+        backend.store.find(DATASETS, name)
         operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [name]})
     return Reply(record=operation)
 
@@ -192,21 +192,20 @@ def import_data(backend: Backend, request: Request) -> Reply:
     imported: list[JsonDict] | None = None
     failure: JsonDict | None = None
     if backend.reads_data:
-        if _is_tabular(_find(backend, name)):
-            failure = {
-                "code": 9,
-                "message": "ImportData is for unstructured datasets: a tabular dataset reads its CSV files from "
-                "metadata.inputConfig.gcsSource, set when it is created.",
-            }
+        if _is_tabular(backend.store.find(DATASETS, name)):
+            failure = FailedPrecondition(
+                "ImportData is for unstructured datasets: a tabular dataset reads its CSV files from "
+                "metadata.inputConfig.gcsSource, set when it is created."
+            ).rpc_status()
         else:
             try:
                 imported = _dataset_data.read_import_files(backend.storage, configs)
             except ExecutionError as err:
                 failure = _error(err)
+            except ValueError as err:  # a URI storage refuses (a bucket name GCS does not allow, ...)
+                failure = InvalidArgument(f"Cannot read the import files: {err}").rpc_status()
     with backend.store.transaction() as tx:
-        record = tx.get(name)
-        if record is None or record.kind != DATASETS:
-            raise NotFound(f"Dataset {name} not found.")
+        record = tx.find(DATASETS, name)
         if failure is None:
             updated = {**record.body, "updateTime": now_timestamp()}
             internal = {**record.internal, "imports": [*record.internal.get("imports", []), *configs]}
@@ -227,7 +226,7 @@ def export_data(backend: Backend, request: Request) -> Reply:
     if problems.require(destination, "export_config.gcs_destination.output_uri_prefix"):
         _validation.gcs_uri(problems, destination, "export_config.gcs_destination.output_uri_prefix")
     problems.raise_if_any()
-    record = _find(backend, name)
+    record = backend.store.find(DATASETS, name)
     stamp = now_timestamp().replace(":", "-").replace(".", "-")
     directory = f"{destination.rstrip('/')}/export-data-{record.body.get('displayName', '')}-{stamp}"
     effect: JsonDict = {"respond": {"exportedFiles": []}, "type": _protos.EXPORT_DATA_RESPONSE}
@@ -245,7 +244,9 @@ def export_data(backend: Backend, request: Request) -> Reply:
         except ExecutionError as err:
             effect = {"error": _error(err)}
         except FileNotFoundError as err:  # the destination bucket does not exist
-            effect = {"error": {"code": 5, "message": f"Cannot write the export: {err}"}}
+            effect = {"error": NotFound(f"Cannot write the export: {err}").rpc_status()}
+        except ValueError as err:  # a destination storage refuses
+            effect = {"error": InvalidArgument(f"Cannot write the export: {err}").rpc_status()}
     with backend.store.transaction() as tx:
         operation = backend.operations.start(
             tx, name, _protos.EXPORT_DATA_METADATA, effect, {"gcsOutputDirectory": directory}

@@ -12,8 +12,8 @@ from vertex_emulator import _protos, _registry, _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import AlreadyExists, InvalidArgument, NotFound
 from vertex_emulator._handlers._common import job_routes
-from vertex_emulator._jobs import CUSTOM_TASK, TUNING_TASK
 from vertex_emulator._names import check_model_id, normalize
+from vertex_emulator._schemas import CUSTOM_TASK, TUNING_TASK
 from vertex_emulator._store import DATASETS, TRAINING_PIPELINES
 
 _PATH = "training_pipeline"

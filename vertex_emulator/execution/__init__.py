@@ -20,6 +20,8 @@ reports an ``Outcome`` whose ``error`` and ``resource_fields()`` go straight ont
 Errors (``ExecutionError`` and subclasses) never escape a run: they end it FAILED with their ``code``.
 """
 
+from vertex_emulator._schemas import CUSTOM_TASK, TUNING_TASK
+
 from ._context import ExecutionContext
 from ._errors import (
     DependencyError,
@@ -34,7 +36,7 @@ from ._gcs_store import GcsObjectStore
 from ._images import CONFIG_ENV_VAR, DEFAULT_MAPPINGS, ImageMapping, ImageRegistry
 from ._ledger import JOB_ENV, LEDGER_DIR, ProcessLedger, close_ledger, open_ledger, stop_orphaned_processes
 from ._object_store import DirectoryObjectStore, ObjectStore, expand_uris, join_uri, split_gcs_uri
-from ._pipeline import CUSTOM_TASK, TUNING_TASK, PipelineOutcome, TrainingPipelineRun
+from ._pipeline import PipelineOutcome, TrainingPipelineRun
 from ._prediction import DEFAULT_BATCH_SIZE, BatchPredictionOutcome, BatchPredictionRun
 from ._run import BackgroundRun, Outcome, RunState
 from ._splits import DataSplit, split_items, split_rows

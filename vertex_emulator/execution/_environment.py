@@ -6,15 +6,19 @@ import json
 import os
 import re
 import socket
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ._object_store import join_uri
 
 _REFERENCE = re.compile(r"\$(\$|\(([A-Za-z_][A-Za-z0-9_]*)\))")
-# Variables this process may carry that must not leak into a job from the host's own environment.
-_RESERVED_PREFIXES = ("AIP_", "CLOUD_ML_")
-_RESERVED_NAMES = {"CLUSTER_SPEC", "TF_CONFIG", "VIRTUAL_ENV", "PYTHONHOME"}
+# What a job's processes take from the emulator's own environment: what any program needs to run (finding
+# programs, the locale, the time zone, a temp dir, who runs it). Nothing else: no credentials, tokens,
+# proxies, PYTHONPATH or cloud settings of the user's shell; Vertex's own variables are set by the runs.
+_INHERITED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME")
+_DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 # TF_CONFIG task types of worker pools 0..3 (evaluators are not part of the TF cluster).
 _TF_TASK_TYPES = ("chief", "worker", "ps", "evaluator")
 
@@ -30,13 +34,17 @@ def expand_references(values: Sequence[str], env: Mapping[str, str]) -> list[str
     return [_REFERENCE.sub(substitute, value) for value in values]
 
 
-def host_environment() -> dict[str, str]:
-    """This process's environment minus what Vertex AI sets itself."""
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(_RESERVED_PREFIXES) and name not in _RESERVED_NAMES
-    }
+def base_environment(home: Path) -> dict[str, str]:
+    """The environment every process of a job starts from, as a Vertex container's is: PATH (the emulator's
+    Python first, so `python` is the interpreter that has the installed packages), HOME (``home``, the job's own,
+    created), a UTF-8 locale, and the few host variables in ``_INHERITED``. The runs add Vertex's variables."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+    python_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([python_bin, env.get("PATH") or _DEFAULT_PATH])
+    env.setdefault("LANG", "C.UTF-8")
+    env["HOME"] = str(home)
+    return env
 
 
 def output_directories(base_output_uri: str | None) -> dict[str, str]:

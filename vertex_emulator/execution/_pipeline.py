@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vertex_emulator._schemas import CUSTOM_TASK, TUNING_TASK
+
 from . import _spec
 from ._context import ExecutionContext
 from ._errors import InvalidSpecError, UnsupportedError
@@ -19,8 +21,6 @@ from ._run import BackgroundRun, Outcome, RunState
 from ._training import TrainingOutcome, TrainingRun
 from ._tuning import TuningObserver, TuningOutcome, TuningRun
 
-CUSTOM_TASK = "custom_task_1.0.0.yaml"
-TUNING_TASK = "hyperparameter_tuning_task_1.0.0.yaml"
 _NO_MODEL_CODE = 9
 
 
@@ -79,7 +79,7 @@ class TrainingPipelineRun(BackgroundRun[PipelineOutcome]):
         definition = str(self._pipeline.get("trainingTaskDefinition", ""))
         inputs = self._pipeline.get("trainingTaskInputs") or {}
         input_config = self._pipeline.get("inputDataConfig") or {}
-        if not definition.endswith((CUSTOM_TASK, TUNING_TASK)):
+        if definition not in (CUSTOM_TASK, TUNING_TASK):
             raise UnsupportedError(f"The training task {definition!r} is not supported by the emulator; use the "
                                    f"custom task or the hyperparameter tuning task")
         dataset_env: dict[str, str] = {}
@@ -91,7 +91,7 @@ class TrainingPipelineRun(BackgroundRun[PipelineOutcome]):
         if self.cancel_requested:
             return self._cancelled()
         task: TrainingRun | TuningRun
-        if definition.endswith(CUSTOM_TASK):
+        if definition == CUSTOM_TASK:
             inputs = _spec.custom_job_spec(inputs)
             task = TrainingRun(inputs, self._context, dataset_env=dataset_env)
         else:

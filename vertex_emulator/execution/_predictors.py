@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ._context import ExecutionContext
-from ._environment import free_local_address, host_environment, spec_env
+from ._environment import base_environment, free_local_address, spec_env
 from ._errors import DependencyError, InvalidSpecError, ObjectNotFoundError
 from ._object_store import join_uri
 from ._processes import LocalProcess, stop_all
@@ -123,7 +123,7 @@ class ContainerPredictor:
         prefix = f"/v1/endpoints/{context.job_id}/deployedModels/{deployed_model_id}"
         self._predict_route = container.get("predictRoute") or f"{prefix}:predict"
         self._health_route = container.get("healthRoute") or prefix
-        env = host_environment()
+        env = base_environment(context.work_dir / "home")
         env.update(context.env)
         env.update(command.env)
         env.update(spec_env(container.get("env", [])))

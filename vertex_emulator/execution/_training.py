@@ -12,10 +12,10 @@ from typing import Any
 from . import _spec
 from ._context import ExecutionContext
 from ._environment import (
+    base_environment,
     cluster_environment,
     expand_references,
     free_local_address,
-    host_environment,
     output_directories,
     spec_env,
 )
@@ -160,7 +160,7 @@ class TrainingRun(BackgroundRun[TrainingOutcome]):
     ) -> LocalProcess:
         context = self._context
         name = f"workerpool{pool.index}-{replica}"
-        env = host_environment()
+        env = base_environment(context.work_dir / "home")
         env.update(context.env)
         env.update(pool.command.env)
         if context.storage_emulator_host:

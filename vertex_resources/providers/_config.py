@@ -1,14 +1,66 @@
 """Provider configuration from the stack config: project, location, endpoint. Configuration only, no clients:
-provider objects are pickled into Pulumi state, and no credential may ever land there."""
+provider objects are pickled into Pulumi state, and no credential may ever land there.
+
+Nothing is built from a placement or an endpoint before it is validated: the API host is
+``{region}-aiplatform.googleapis.com`` for a well-formed region, or the configured ``vertex:endpoint`` (https, or
+http to a loopback emulator only). A location such as ``evil.example#`` never becomes a host name, so the
+Application Default Credentials' token never goes anywhere else.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ConfigError
+from ..specs._types import project_problem, region_problem
 
-__all__ = ["ConfigSource", "Placement", "ProviderConfig"]
+__all__ = ["ConfigSource", "Placement", "ProviderConfig", "endpoint_problem"]
+
+PROJECT_KEY = "vertex:project (or gcp:project)"
+LOCATION_KEY = "vertex:location (or gcp:region)"
+ENDPOINT_KEY = "vertex:endpoint"
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_host_name(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return len(host) <= 253 and all(_HOST_LABEL.match(label) for label in host.split("."))
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """What is wrong with a ``vertex:endpoint``: ``host[:port]`` or ``https://host[:port]`` for Google Cloud,
+    ``http://`` only to a loopback address (the local emulator); nothing else in the URL."""
+    if any(char.isspace() or not char.isprintable() or char in "\\@" for char in endpoint):
+        return f"must be a plain host (https://host[:port]), got {endpoint[:120]!r}"
+    parts = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+    try:
+        port = parts.port
+    except ValueError:
+        return f"has an invalid port, got {endpoint[:120]!r}"
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http"):
+        return f"must be https://host[:port] (or http:// to a local emulator), got {endpoint[:120]!r}"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or not _is_host_name(host) or port == 0:
+        return f"must be a host with an optional port and nothing else, got {endpoint[:120]!r}"
+    if parts.scheme == "http" and not _is_loopback(host):
+        return f"http:// is only for an emulator on this machine (localhost, 127.0.0.1, ::1), got {endpoint[:120]!r}"
+    return None
 
 
 class ConfigSource(Protocol):
@@ -72,7 +124,7 @@ class ProviderConfig:
 
     @property
     def is_emulator(self) -> bool:
-        return bool(self.endpoint and self.endpoint.startswith("http://"))
+        return bool(self.endpoint) and urllib.parse.urlsplit(self.endpoint or "").scheme == "http"
 
     def placement(self, project: str | None, location: str | None) -> Placement:
         """The resource's own project/location override the stack's."""
@@ -89,7 +141,35 @@ class ProviderConfig:
             raise ConfigError(
                 f"set {' and '.join(missing)} in the stack config (pulumi config set ...) or on the resource"
             )
+        problems = [
+            f"{key}: {problem}"
+            for key, problem in (
+                (PROJECT_KEY, project_problem(chosen_project)),
+                (LOCATION_KEY, region_problem(chosen_location)),
+            )
+            if problem is not None
+        ]
+        if problems:
+            raise ConfigError("; ".join(problems))
         return Placement(chosen_project, chosen_location)
 
+    def config_problems(self) -> list[tuple[str, str]]:
+        """(key, problem) for each stack setting that is set and malformed."""
+        checks = (
+            (PROJECT_KEY, self.project, project_problem),
+            (LOCATION_KEY, self.location, region_problem),
+            (ENDPOINT_KEY, self.endpoint, endpoint_problem),
+        )
+        return [(key, problem) for key, value, check in checks if value and (problem := check(value)) is not None]
+
     def api_endpoint(self, location: str) -> str:
-        return self.endpoint or f"{location}-aiplatform.googleapis.com"
+        """The API host for ``location``: raises ``ConfigError`` rather than build it from anything malformed."""
+        if self.endpoint:
+            problem = endpoint_problem(self.endpoint)
+            if problem is not None:
+                raise ConfigError(f"{ENDPOINT_KEY} {problem}")
+            return self.endpoint
+        problem = region_problem(location)
+        if problem is not None:
+            raise ConfigError(f"{LOCATION_KEY}: {problem}")
+        return f"{location}-aiplatform.googleapis.com"

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from ..errors import Problem, SpecError
 from ..specs._base import ApiModel, FieldKind
-from ..specs._rules import NOT_KNOWN_YET
+from ..specs._types import NOT_KNOWN_YET
 from ..specs.diff import field_changes
 
 __all__ = ["UNKNOWN", "check_problems", "has_unknowns", "plain_inputs", "spec_inputs"]
@@ -71,16 +71,29 @@ def _related(problem: Path, unknown: Path) -> bool:
     return problem[:shorter] == unknown[:shorter]
 
 
-def check_problems(spec_type: type[ApiModel], props: Mapping[str, Any]) -> list[Problem]:
-    """Every problem of the inputs that known values already show; a problem at or around a value not known
-    yet is left for the real run (a preview must not fail on what it cannot see)."""
+def check_problems(
+    spec_type: type[ApiModel], props: Mapping[str, Any], defaults: Mapping[str, tuple[str, str | None]] | None = None
+) -> tuple[list[Problem], list[Problem]]:
+    """(problems, warnings) of the inputs: every problem that known values already show; a problem at or around
+    a value not known yet is left for the real run (a preview must not fail on what it cannot see).
+
+    ``defaults`` are the stack's values of fields the resource does not set (its project and location), keyed
+    by field with the stack key that holds them: they are checked as if the resource set them."""
     data = spec_inputs(spec_type, props)
+    inherited = {name: key for name, (key, value) in (defaults or {}).items() if name not in data and value}
+    data.update({name: value for name, (_key, value) in (defaults or {}).items() if name in inherited})
     unknown = list(_unknown_paths(data)) if has_unknowns(data) else []
     try:
-        spec_type.parse(_with_placeholders(data))
+        spec = spec_type.parse(_with_placeholders(data))
     except SpecError as error:
-        return [p for p in error.problems if not any(_related(p.path, u) for u in unknown)]
-    return []
+        problems = [p for p in error.problems if not any(_related(p.path, u) for u in unknown)]
+        return [_from_stack(p, inherited) for p in problems], []
+    return [], spec.notes()
+
+
+def _from_stack(problem: Problem, inherited: Mapping[str, str]) -> Problem:
+    key = inherited.get(str(problem.path[0])) if problem.path else None
+    return Problem(problem.path, f"{problem.message} (from {key})") if key else problem
 
 
 @functools.cache

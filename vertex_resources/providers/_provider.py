@@ -26,21 +26,21 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ..errors import ApiError, ResourceFailed
+from ..errors import ApiError, ResourceFailed, SpecError
 from ..specs._base import FieldKind
 from ..specs._resource import JobOutputs, ResourceBase
+from ..specs._types import CREATE_KEY_LABEL
 from ..specs.diff import diff_specs, field_changes
 from ._api import TRANSIENT_ERRORS, Session
-from ._config import Placement, ProviderConfig
+from ._config import ENDPOINT_KEY, LOCATION_KEY, PROJECT_KEY, Placement, ProviderConfig
 from ._inputs import check_problems, plain_inputs, spec_inputs
 from ._kind import KindApi
 from ._wait import PollPolicy, is_success, is_terminal, wait_until_terminal
 
 __all__ = ["CREATE_KEY_LABEL", "VertexProvider"]
 
-CREATE_KEY_LABEL = "pulumi-create-key"
-"""Label on every resource we create: a hash of the Pulumi resource (project/stack/name), its placement and its
-spec. An interrupted create finds its resource again by it instead of making a second one."""
+# CREATE_KEY_LABEL is on every resource we create: a hash of the Pulumi resource (project/stack/name), its
+# placement and its spec. An interrupted create finds its resource again by it instead of making a second one.
 DEFAULT_WAIT = timedelta(hours=24)
 _CREATE_ATTEMPTS = 8
 
@@ -94,10 +94,16 @@ class VertexProvider(ResourceProvider):
 
     # --- preview --------------------------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = [
-            CheckFailure(problem.where or "(resource)", problem.message)
-            for problem in check_problems(self.spec_type, news)
+        defaults = {"project": (PROJECT_KEY, self._config.project), "location": (LOCATION_KEY, self._config.location)}
+        problems, notes = check_problems(self.spec_type, news, defaults)
+        failures = [CheckFailure(problem.where or "(resource)", problem.message) for problem in problems]
+        failures += [
+            CheckFailure("(provider)", f"{key}: {problem}")
+            for key, problem in self._config.config_problems()
+            if key == ENDPOINT_KEY  # a bad stack project or location is reported on the field it fills
         ]
+        for note in notes:
+            print(f"warning: {self.api_type.kind} {note}", file=sys.stderr, flush=True)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -121,6 +127,9 @@ class VertexProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = self.spec_type.parse(spec_inputs(self.spec_type, props))
         placement = self._placement(spec.to_plain())
+        misplaced = list(spec.location_problems(placement.location))
+        if misplaced:
+            raise SpecError(misplaced, subject=self.api_type.kind)
         api = self._api(placement.location)
         key = self._create_key(spec, placement)
         labels = {**(getattr(spec, "labels", None) or {}), CREATE_KEY_LABEL: key}

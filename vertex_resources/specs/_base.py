@@ -48,6 +48,7 @@ __all__ = [
     "FieldKind",
     "change_of",
     "updatable",
+    "walk",
 ]
 
 
@@ -233,6 +234,18 @@ class ApiModel(BaseModel):
         """Cross-field rules of this model; paths are relative to it."""
         return iter(())
 
+    def _rules(self) -> Iterator[Problem]:
+        """Everything checked once the fields are valid: ``_problems`` (bases may add rules of their own)."""
+        return self._problems()
+
+    def _notes(self) -> Iterator[Problem]:
+        """Warnings: what may still fail but cannot be known offline (region availability ...)."""
+        return iter(())
+
+    def notes(self) -> list[Problem]:
+        """The warnings of this model and of every model in it, with their paths."""
+        return [note.under(*path) for path, model in walk(self) for note in model._notes()]
+
     @classmethod
     def _from_wire_shape(cls, data: dict[str, Any]) -> dict[str, Any]:
         """Hook: turn an API-shaped dict into this model's field layout (most models need nothing)."""
@@ -259,7 +272,7 @@ class ApiModel(BaseModel):
         model = handler(data)
         if info.context and info.context.get("lenient"):
             return model  # the API's answer is what it is: rules are for what users write
-        problems = list(model._problems())
+        problems = list(model._rules())
         if problems:
             raise SpecError(problems, subject=cls.__name__)
         return model
@@ -274,3 +287,14 @@ class ApiModel(BaseModel):
                     data.pop(field.alias if info.by_alias and field.alias else name, None)
             data = self._to_wire_shape(data)
         return data
+
+
+def walk(model: ApiModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], ApiModel]]:
+    """``model`` and every model inside it (in fields and lists), each with its path."""
+    yield path, model
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, ApiModel):
+                yield from walk(item, (*path, name) if index is None else (*path, name, index))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
+from collections.abc import Iterator
 from typing import Annotated, Any, ClassVar
 
 from pydantic import field_validator
 
-from ._base import OUTPUT_ONLY, PLACEMENT, PROVIDER_ONLY, ApiModel
-from ._wire import ApiEnum, Duration
+from ..errors import Problem
+from ._base import OUTPUT_ONLY, PLACEMENT, PROVIDER_ONLY, ApiModel, walk
+from ._types import NOT_KNOWN_YET, Bool, PositiveDuration, ProjectId, Region, SameLocation, location_of
+from ._wire import ApiEnum
 from .enums import JobState
 
 __all__ = ["JobOutputs", "Named", "ResourceBase", "Status"]
@@ -28,21 +34,53 @@ class Named(ApiModel):
 class ResourceBase(Named):
     """Placement (a change moves the resource: replace) and the timestamps the API sets."""
 
-    project: Annotated[str | None, PLACEMENT] = None
-    location: Annotated[str | None, PLACEMENT] = None
+    project: Annotated[ProjectId | None, PLACEMENT] = None
+    location: Annotated[Region | None, PLACEMENT] = None
     resource_key: Annotated[str | None, PROVIDER_ONLY] = None
     """The Pulumi resource (project/stack/name), set by the resource class: with the spec it forms the label that
     lets an interrupted create find its resource again."""
     create_time: Annotated[str | None, OUTPUT_ONLY] = None
     update_time: Annotated[str | None, OUTPUT_ONLY] = None
 
+    def _rules(self) -> Iterator[Problem]:
+        yield from super()._rules()
+        if self.location is not None:
+            yield from self.location_problems(self.location)
+
+    def location_problems(self, location: str) -> Iterator[Problem]:
+        """Names this resource refers to that must be in its location (KMS keys, TensorBoards, models) and are
+        somewhere else."""
+        if location == NOT_KNOWN_YET:
+            return
+        for path, model in walk(self):
+            for name in _same_location_fields(type(model)):
+                value = getattr(model, name)
+                found = location_of(value) if isinstance(value, str) else None
+                if found is not None and found != location:
+                    yield Problem((*path, name), f"must be in the resource's location {location}, got {found}")
+
+
+@functools.cache
+def _same_location_fields(model_type: type[ApiModel]) -> tuple[str, ...]:
+    return tuple(name for name, field in model_type.model_fields.items() if _marked(field.annotation))
+
+
+def _marked(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is Annotated:
+        return any(isinstance(meta, SameLocation) for meta in annotation.__metadata__) or _marked(
+            typing.get_args(annotation)[0]
+        )
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_marked(arg) for arg in typing.get_args(annotation))
+    return False
+
 
 class JobOutputs(ResourceBase):
     """Long-running kinds (jobs and pipelines): their state, and how the provider waits for them."""
 
-    wait_for_completion: Annotated[bool, PROVIDER_ONLY] = True
+    wait_for_completion: Annotated[Bool, PROVIDER_ONLY] = True
     """Wait for a terminal state in create (the default); if false, create returns once the job is submitted."""
-    wait_timeout: Annotated[Duration | None, PROVIDER_ONLY] = None
+    wait_timeout: Annotated[PositiveDuration | None, PROVIDER_ONLY] = None
     """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
     state: Annotated[str | None, OUTPUT_ONLY] = None
     error: Annotated[Status | None, OUTPUT_ONLY] = None

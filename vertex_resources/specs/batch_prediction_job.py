@@ -10,12 +10,10 @@ from pydantic import Field
 from ..errors import Problem
 from ._base import OUTPUT_ONLY, REPLACE, ApiModel
 from ._resource import JobOutputs, Status
-from ._rules import NOT_KNOWN_YET, display_name_problems, label_problems, uri_problems
-from ._wire import Int64
+from ._types import BigQueryTable, Bool, DisplayName, Int32, Int64, ResourceLabels, ServiceAccount, VersionedModelName
 from .data import BigQueryDestination
 from .dataset import GcsSource
 from .job import EncryptionSpec, GcsDestination, MachineSpec
-from .model import MODEL_NAME
 
 __all__ = [
     "INSTANCE_FORMATS",
@@ -36,10 +34,7 @@ PREDICTION_FORMATS = ("jsonl", "csv", "bigquery")
 
 
 class BigQuerySource(ApiModel):
-    input_uri: str
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from uri_problems(self.input_uri, "bq://", ("input_uri",))
+    input_uri: BigQueryTable
 
 
 def _format_problems(
@@ -96,8 +91,8 @@ class BatchPredictionOutputConfig(ApiModel):
 
 class BatchDedicatedResources(ApiModel):
     machine_spec: MachineSpec
-    starting_replica_count: int | None = Field(default=None, ge=1)
-    max_replica_count: int | None = Field(default=None, ge=1)
+    starting_replica_count: Annotated[Int32 | None, Field(ge=1)] = None
+    max_replica_count: Annotated[Int32 | None, Field(ge=1)] = None
 
     def _problems(self) -> Iterator[Problem]:
         start, most = self.starting_replica_count, self.max_replica_count
@@ -106,7 +101,7 @@ class BatchDedicatedResources(ApiModel):
 
 
 class ManualBatchTuningParameters(ApiModel):
-    batch_size: int = Field(ge=1)
+    batch_size: Annotated[Int32, Field(ge=1)]
 
 
 class InstanceConfig(ApiModel):
@@ -137,29 +132,19 @@ class CompletionStats(ApiModel):
 class BatchPredictionJobDefinition(JobOutputs):
     """``model`` is a model name, optionally with ``@version`` or ``@alias``."""
 
-    display_name: Annotated[str, REPLACE]
-    model: Annotated[str, REPLACE]
+    display_name: Annotated[DisplayName, REPLACE]
+    model: Annotated[VersionedModelName, REPLACE]
     input_config: Annotated[BatchPredictionInputConfig, REPLACE]
     output_config: Annotated[BatchPredictionOutputConfig, REPLACE]
     dedicated_resources: Annotated[BatchDedicatedResources | None, REPLACE] = None
     manual_batch_tuning_parameters: Annotated[ManualBatchTuningParameters | None, REPLACE] = None
     model_parameters: Annotated[Any, REPLACE] = None
     instance_config: Annotated[InstanceConfig | None, REPLACE] = None
-    generate_explanation: Annotated[bool | None, REPLACE] = None
-    service_account: Annotated[str | None, REPLACE] = None
-    labels: Annotated[dict[str, str] | None, REPLACE] = None
+    generate_explanation: Annotated[Bool | None, REPLACE] = None
+    service_account: Annotated[ServiceAccount | None, REPLACE] = None
+    labels: Annotated[ResourceLabels | None, REPLACE] = None
     encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
     output_info: Annotated[OutputInfo | None, OUTPUT_ONLY] = None
     completion_stats: Annotated[CompletionStats | None, OUTPUT_ONLY] = None
     partial_failures: Annotated[list[Status] | None, OUTPUT_ONLY] = None
     model_version_id: Annotated[str | None, OUTPUT_ONLY] = None
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from display_name_problems(self.display_name)
-        yield from label_problems(self.labels)
-        if self.model != NOT_KNOWN_YET and not MODEL_NAME.match(self.model):
-            yield Problem(
-                ("model",),
-                "must be a model name like projects/P/locations/L/models/ID, optionally "
-                f"with @version or @alias, got {self.model!r}",
-            )

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
-from ..errors import Problem
 from ._base import REPLACE
 from ._resource import JobOutputs
-from ._rules import display_name_problems, label_problems
+from ._types import DisplayName, ResourceLabels
 from .job import CustomJobSpec, EncryptionSpec
 
 __all__ = ["CustomJobDefinition"]
 
 
 class CustomJobDefinition(JobOutputs):
-    display_name: Annotated[str, REPLACE]
+    display_name: Annotated[DisplayName, REPLACE]
     job_spec: Annotated[CustomJobSpec, REPLACE]
-    labels: Annotated[dict[str, str] | None, REPLACE] = None
+    labels: Annotated[ResourceLabels | None, REPLACE] = None
     encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from display_name_problems(self.display_name)
-        yield from label_problems(self.labels)

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ..errors import Problem
 from ._base import UNION_TAGS, ApiModel, Change, FieldKind
-from ._rules import uri_problems
+from ._types import BigQueryPath, Bool, Double
 from .job import GcsDestination
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
 
 # The split's kind picks the message; on the wire the kind is the key (``fractionSplit`` ...), not a field.
 _KIND = Change(FieldKind.REPLACE, in_body=False)
-Fraction = Annotated[float | None, Field(default=None, ge=0.0, le=1.0)]
+Fraction = Annotated[Double | None, Field(default=None, ge=0.0, le=1.0)]
 
 
 class _Fractions(ApiModel):
@@ -88,10 +88,7 @@ _SNAKE_KEYS = {f"{kind}_split": kind for kind in _SPLIT_KINDS}
 
 
 class BigQueryDestination(ApiModel):
-    output_uri: str
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from uri_problems(self.output_uri, "bq://", ("output_uri",))
+    output_uri: BigQueryPath
 
 
 class InputDataConfig(ApiModel):
@@ -101,7 +98,7 @@ class InputDataConfig(ApiModel):
     annotations_filter: str | None = None
     annotation_schema_uri: str | None = None
     saved_query_id: str | None = None
-    persist_ml_use_assignment: bool | None = None
+    persist_ml_use_assignment: Bool | None = None
     split: Split | None = None
     gcs_destination: GcsDestination | None = None
     bigquery_destination: BigQueryDestination | None = None

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from ..errors import Problem
 from ._base import OUTPUT_ONLY, PLACEMENT, REPLACE, ApiModel, updatable
 from ._resource import ResourceBase
-from ._rules import display_name_problems, exactly_one, label_problems, uri_problems
-from ._wire import Int64
+from ._rules import exactly_one
+from ._types import BigQueryTable, DisplayName, GcsUri, Int64, Labels, ResourceLabels, is_lenient
 from .job import EncryptionSpec
 
 __all__ = [
     "DATASET_SCHEMAS",
+    "IMPORT_SCHEMAS",
     "DatasetDefinition",
     "DatasetInputConfig",
     "DatasetMetadata",
@@ -29,34 +30,59 @@ _SCHEMA_PREFIX = "gs://google-cloud-aiplatform/schema/dataset/metadata/"
 DATASET_SCHEMAS = {
     kind: f"{_SCHEMA_PREFIX}{kind}_1.0.0.yaml" for kind in ("tabular", "image", "text", "video", "time_series")
 }
-"""Shorthand kinds accepted for ``metadata_schema_uri``."""
+"""The dataset metadata schemas Vertex AI has (google.cloud.aiplatform.schema.dataset.metadata), by kind; the
+kinds are accepted as shorthands for ``metadata_schema_uri``."""
+_IO_FORMAT = "gs://google-cloud-aiplatform/schema/dataset/ioformat/"
+IMPORT_SCHEMAS = {
+    "image": tuple(
+        f"{_IO_FORMAT}image_{name}_io_format_1.0.0.yaml"
+        for name in ("classification_single_label", "classification_multi_label", "bounding_box", "segmentation")
+    ),
+    "text": tuple(
+        f"{_IO_FORMAT}text_{name}_io_format_1.0.0.yaml"
+        for name in ("classification_single_label", "classification_multi_label", "extraction", "sentiment")
+    ),
+    "video": tuple(
+        f"{_IO_FORMAT}video_{name}_io_format_1.0.0.yaml"
+        for name in ("classification", "action_recognition", "object_tracking")
+    ),
+}
+"""The import schemas of each kind of dataset that imports data items
+(google.cloud.aiplatform.schema.dataset.ioformat)."""
+_KIND_OF_SCHEMA = {uri: kind for kind, uri in DATASET_SCHEMAS.items()}
 
 
 def _expand_kind(value: Any) -> Any:
     return DATASET_SCHEMAS.get(value, value) if isinstance(value, str) else value
 
 
-class GcsSource(ApiModel):
-    uris: list[str] = Field(min_length=1)
+def _known_schema(value: str, info: ValidationInfo) -> str:
+    if value not in _KIND_OF_SCHEMA and not is_lenient(info):
+        kinds = ", ".join(DATASET_SCHEMAS)
+        raise ValueError(
+            f"must be one of {kinds} (or its schema URI {DATASET_SCHEMAS['tabular']} ...), got {value[:120]!r}"
+        )
+    return value
 
-    def _problems(self) -> Iterator[Problem]:
-        yield from uri_problems(self.uris, "gs://", ("uris",))
+
+def _known_import_schema(value: str, info: ValidationInfo) -> str:
+    if not any(value in schemas for schemas in IMPORT_SCHEMAS.values()) and not is_lenient(info):
+        raise ValueError(f"must be one of the import schemas under {_IO_FORMAT}, got {value[:120]!r}")
+    return value
+
+
+class GcsSource(ApiModel):
+    uris: list[GcsUri] = Field(min_length=1)
 
 
 class TabularGcsSource(ApiModel):
     """CSV files of a tabular dataset (the metadata field is named ``uri`` even though it is a list)."""
 
-    uri: list[str] = Field(min_length=1)
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from uri_problems(self.uri, "gs://", ("uri",))
+    uri: list[GcsUri] = Field(min_length=1)
 
 
 class TabularBigQuerySource(ApiModel):
-    uri: str
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from uri_problems(self.uri, "bq://", ("uri",))
+    uri: BigQueryTable
 
 
 class DatasetInputConfig(ApiModel):
@@ -81,18 +107,18 @@ class ImportDataConfig(ApiModel):
     """Data items to import after creation: import files (JSONL or CSV) and the import schema that reads them."""
 
     gcs_source: GcsSource
-    import_schema_uri: str = Field(min_length=1)
-    data_item_labels: dict[str, str] | None = None
+    import_schema_uri: Annotated[str, AfterValidator(_known_import_schema)]
+    data_item_labels: Labels | None = None
 
 
 class DatasetDefinition(ResourceBase):
     """A managed dataset. ``metadata_schema_uri`` takes a schema URI or one of: tabular, image, text, video,
     time_series."""
 
-    display_name: Annotated[str, updatable("display_name")]
+    display_name: Annotated[DisplayName, updatable("display_name")]
     description: Annotated[str | None, updatable("description")] = None
-    labels: Annotated[dict[str, str] | None, updatable("labels")] = None
-    metadata_schema_uri: Annotated[str, BeforeValidator(_expand_kind), REPLACE]
+    labels: Annotated[ResourceLabels | None, updatable("labels")] = None
+    metadata_schema_uri: Annotated[str, BeforeValidator(_expand_kind), AfterValidator(_known_schema), REPLACE]
     metadata: Annotated[DatasetMetadata | None, REPLACE] = None
     data_import_configs: Annotated[list[ImportDataConfig] | None, PLACEMENT] = None
     """Imported once after creation through ImportData (not part of the Dataset message); a change replaces."""
@@ -103,10 +129,17 @@ class DatasetDefinition(ResourceBase):
     def is_tabular(self) -> bool:
         return self.metadata_schema_uri in (DATASET_SCHEMAS["tabular"], DATASET_SCHEMAS["time_series"])
 
+    @property
+    def kind(self) -> str:
+        return _KIND_OF_SCHEMA.get(self.metadata_schema_uri, "unknown")
+
     def _problems(self) -> Iterator[Problem]:
-        yield from display_name_problems(self.display_name)
-        yield from label_problems(self.labels)
-        yield from uri_problems(self.metadata_schema_uri, "gs://", ("metadata_schema_uri",))
+        for index, config in enumerate(() if self.is_tabular else self.data_import_configs or ()):
+            if config.import_schema_uri not in IMPORT_SCHEMAS.get(self.kind, ()):
+                yield Problem(
+                    ("data_import_configs", index, "import_schema_uri"),
+                    f"a {self.kind} dataset imports with one of: {', '.join(IMPORT_SCHEMAS.get(self.kind, ()))}",
+                )
         if self.is_tabular and (self.metadata is None or self.metadata.input_config is None):
             yield Problem(
                 ("metadata",),

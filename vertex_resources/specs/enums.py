@@ -6,9 +6,9 @@ because importing the proto types costs most of a second on every provider start
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, ValidationInfo
 
 from ._wire import BY_NAME, ApiEnum
 
@@ -102,10 +102,21 @@ class JobState(ApiEnum):
     JOB_STATE_PARTIALLY_SUCCEEDED = 11
 
 
-AcceleratorTypeField = Annotated[AcceleratorType, BeforeValidator(AcceleratorType.coerce), BY_NAME]
-GoalTypeField = Annotated[GoalType, BeforeValidator(GoalType.coerce), BY_NAME]
-ScaleTypeField = Annotated[ScaleType, BeforeValidator(ScaleType.coerce), BY_NAME]
-AlgorithmField = Annotated[Algorithm, BeforeValidator(Algorithm.coerce), BY_NAME]
-MeasurementSelectionTypeField = Annotated[
-    MeasurementSelectionType, BeforeValidator(MeasurementSelectionType.coerce), BY_NAME
-]
+def _specified(enum_type: type[ApiEnum]) -> BeforeValidator:
+    """Names or numbers of ``enum_type``; in user input not its ``*_UNSPECIFIED`` zero (an optional field left
+    at zero is dropped before this, so only a required field meets it)."""
+
+    def coerce(value: Any, info: ValidationInfo) -> Any:
+        member = enum_type.coerce(value)
+        if member.value == 0 and not (info.context and info.context.get("lenient")):
+            raise ValueError(f"{member.name} is not a value to set: use one of {enum_type.allowed()}")
+        return member
+
+    return BeforeValidator(coerce)
+
+
+AcceleratorTypeField = Annotated[AcceleratorType, _specified(AcceleratorType), BY_NAME]
+GoalTypeField = Annotated[GoalType, _specified(GoalType), BY_NAME]
+ScaleTypeField = Annotated[ScaleType, _specified(ScaleType), BY_NAME]
+AlgorithmField = Annotated[Algorithm, _specified(Algorithm), BY_NAME]
+MeasurementSelectionTypeField = Annotated[MeasurementSelectionType, _specified(MeasurementSelectionType), BY_NAME]

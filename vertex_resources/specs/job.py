@@ -7,13 +7,35 @@ a tuning job and both training-pipeline tasks.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ..errors import Problem
 from ._base import ApiModel
-from ._rules import exactly_one, uri_problems
-from ._wire import Duration, Int64
+from ._machines import (
+    BOOT_DISK_TYPES,
+    MAX_BOOT_DISK_GB,
+    MIN_BOOT_DISK_GB,
+    accelerator_problems,
+    availability_notes,
+    boot_disk_problems,
+)
+from ._rules import exactly_one
+from ._types import (
+    Bool,
+    EnvVarName,
+    GcsPrefix,
+    GcsUri,
+    Int32,
+    Int64,
+    IpRangeName,
+    KmsKeyName,
+    NetworkName,
+    PositiveDuration,
+    ServiceAccount,
+    TensorboardName,
+)
 from .enums import AcceleratorType, AcceleratorTypeField
 
 __all__ = [
@@ -42,23 +64,39 @@ class MachineSpec(ApiModel):
 
     machine_type: str = Field(min_length=1)
     accelerator_type: AcceleratorTypeField | None = None
-    accelerator_count: int | None = Field(default=None, ge=1)
+    accelerator_count: Annotated[Int32 | None, Field(ge=1)] = None
+
+    @property
+    def _accelerator(self) -> AcceleratorType | None:
+        unset = (None, AcceleratorType.ACCELERATOR_TYPE_UNSPECIFIED)
+        return None if self.accelerator_type in unset else self.accelerator_type
 
     def _problems(self) -> Iterator[Problem]:
-        has_type = self.accelerator_type not in (None, AcceleratorType.ACCELERATOR_TYPE_UNSPECIFIED)
-        if has_type and self.accelerator_count is None:
+        if self._accelerator is not None and self.accelerator_count is None:
             yield Problem(("accelerator_count",), "set accelerator_count when accelerator_type is set")
-        if not has_type and self.accelerator_count is not None:
+        elif self._accelerator is None and self.accelerator_count is not None:
             yield Problem(("accelerator_type",), "set accelerator_type when accelerator_count is set")
+        else:
+            yield from accelerator_problems(self.machine_type, self._accelerator, self.accelerator_count)
+
+    def _notes(self) -> Iterator[Problem]:
+        for note in availability_notes(self.machine_type, self._accelerator):
+            yield Problem((), note)
+
+
+def _boot_disk_type(value: str | None) -> str | None:
+    if value is not None and value not in BOOT_DISK_TYPES:
+        raise ValueError(f"must be one of {', '.join(BOOT_DISK_TYPES)}, got {value[:40]!r}")
+    return value
 
 
 class DiskSpec(ApiModel):
-    boot_disk_type: str | None = None
-    boot_disk_size_gb: int | None = Field(default=None, ge=10, le=65536)
+    boot_disk_type: Annotated[str | None, AfterValidator(_boot_disk_type)] = None
+    boot_disk_size_gb: Annotated[Int32 | None, Field(ge=MIN_BOOT_DISK_GB, le=MAX_BOOT_DISK_GB)] = None
 
 
 class EnvVar(ApiModel):
-    name: str = Field(min_length=1)
+    name: EnvVarName
     value: str
 
 
@@ -88,7 +126,7 @@ class PythonPackageSpec(ApiModel):
     """Python package(s) in Cloud Storage run with ``python -m python_module args`` on a prebuilt image."""
 
     executor_image_uri: str = Field(min_length=1)
-    package_uris: list[str] = Field(min_length=1)
+    package_uris: list[GcsUri] = Field(min_length=1)
     python_module: str = Field(min_length=1)
     args: list[str] | None = None
     env: list[EnvVar] | None = None
@@ -96,7 +134,6 @@ class PythonPackageSpec(ApiModel):
     def _problems(self) -> Iterator[Problem]:
         if len(self.package_uris) > MAX_PACKAGE_URIS:
             yield Problem(("package_uris",), f"at most {MAX_PACKAGE_URIS} package URIs, got {len(self.package_uris)}")
-        yield from uri_problems(self.package_uris, "gs://", ("package_uris",))
         yield from _args_problems(self.args)
 
 
@@ -106,7 +143,7 @@ class WorkerPoolSpec(ApiModel):
     container_spec: ContainerSpec | None = None
     python_package_spec: PythonPackageSpec | None = None
     machine_spec: MachineSpec
-    replica_count: Int64 = Field(default=1, ge=1)
+    replica_count: Annotated[Int64, Field(ge=1)] = 1
     disk_spec: DiskSpec | None = None
 
     def _problems(self) -> Iterator[Problem]:
@@ -114,29 +151,26 @@ class WorkerPoolSpec(ApiModel):
             {"container_spec": self.container_spec, "python_package_spec": self.python_package_spec},
             ["container_spec", "python_package_spec"],
         )
+        if self.disk_spec is not None:
+            for problem in boot_disk_problems(self.machine_spec.machine_type, self.disk_spec.boot_disk_type):
+                yield problem.under("disk_spec")
 
 
 class Scheduling(ApiModel):
-    timeout: Duration | None = None
-    restart_job_on_worker_restart: bool | None = None
-    disable_retries: bool | None = None
-
-    def _problems(self) -> Iterator[Problem]:
-        if self.timeout is not None and self.timeout.total_seconds() <= 0:
-            yield Problem(("timeout",), "must be a positive duration")
+    timeout: PositiveDuration | None = None
+    restart_job_on_worker_restart: Bool | None = None
+    disable_retries: Bool | None = None
 
 
 class GcsDestination(ApiModel):
-    output_uri_prefix: str
-
-    def _problems(self) -> Iterator[Problem]:
-        yield from uri_problems(self.output_uri_prefix, "gs://", ("output_uri_prefix",))
+    output_uri_prefix: GcsPrefix
 
 
 class EncryptionSpec(ApiModel):
-    """Customer-managed encryption key: ``projects/*/locations/*/keyRings/*/cryptoKeys/*``."""
+    """Customer-managed encryption key ``projects/*/locations/*/keyRings/*/cryptoKeys/*``, in the resource's
+    location."""
 
-    kms_key_name: str = Field(pattern=r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$")
+    kms_key_name: KmsKeyName
 
 
 class CustomJobSpec(ApiModel):
@@ -144,13 +178,13 @@ class CustomJobSpec(ApiModel):
 
     worker_pool_specs: list[WorkerPoolSpec] = Field(min_length=1)
     scheduling: Scheduling | None = None
-    service_account: str | None = None
-    network: str | None = None
-    reserved_ip_ranges: list[str] | None = None
+    service_account: ServiceAccount | None = None
+    network: NetworkName | None = None
+    reserved_ip_ranges: list[IpRangeName] | None = None
     base_output_directory: GcsDestination | None = None
-    tensorboard: str | None = None
-    enable_web_access: bool | None = None
-    enable_dashboard_access: bool | None = None
+    tensorboard: TensorboardName | None = None
+    enable_web_access: Bool | None = None
+    enable_dashboard_access: Bool | None = None
 
     def _problems(self) -> Iterator[Problem]:
         pools = self.worker_pool_specs
@@ -165,3 +199,7 @@ class CustomJobSpec(ApiModel):
                 ("worker_pool_specs", 0, "replica_count"),
                 "worker pool 0 is the primary replica: its replica_count must be 1 when other pools follow",
             )
+        if self.tensorboard is not None and self.service_account is None:
+            yield Problem(("service_account",), "a job that writes to a TensorBoard runs as a service account: set it")
+        if self.reserved_ip_ranges and self.network is None:
+            yield Problem(("reserved_ip_ranges",), "reserved IP ranges are ranges of a network: set network too")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from ..errors import Problem
 from ._base import ApiModel
-from ._rules import exactly_one, label_problems
-from ._wire import Int64
+from ._rules import exactly_one
+from ._types import Double, Int32, Int64, Labels
 from .enums import (
     Algorithm,
     AlgorithmField,
@@ -45,8 +45,8 @@ class MetricSpec(ApiModel):
 
 
 class DoubleValueSpec(ApiModel):
-    min_value: float
-    max_value: float
+    min_value: Double
+    max_value: Double
 
 
 class IntegerValueSpec(ApiModel):
@@ -59,7 +59,7 @@ class CategoricalValueSpec(ApiModel):
 
 
 class DiscreteValueSpec(ApiModel):
-    values: list[float] = Field(min_length=1)
+    values: list[Double] = Field(min_length=1)
 
 
 _VALUE_SPECS = ("double_value_spec", "integer_value_spec", "categorical_value_spec", "discrete_value_spec")
@@ -133,14 +133,13 @@ class HyperparameterTuningTask(ApiModel):
     """A study, the trial budget and the job each trial runs."""
 
     study_spec: StudySpec
-    max_trial_count: int = Field(ge=1)
-    parallel_trial_count: int = Field(ge=1)
-    max_failed_trial_count: int | None = Field(default=None, ge=0)
+    max_trial_count: Annotated[Int32, Field(ge=1)]
+    parallel_trial_count: Annotated[Int32, Field(ge=1)]
+    max_failed_trial_count: Annotated[Int32 | None, Field(ge=0)] = None
     trial_job_spec: CustomJobSpec
-    labels: dict[str, str] | None = None
+    labels: Labels | None = None
 
     def _problems(self) -> Iterator[Problem]:
-        yield from label_problems(self.labels)
         if self.parallel_trial_count > self.max_trial_count:
             yield Problem(
                 ("parallel_trial_count",),
@@ -155,7 +154,7 @@ class TrialParameter(ApiModel):
 
 class MetricValue(ApiModel):
     metric_id: str
-    value: float
+    value: float  # reported by trials, whatever they measured (NaN included)
 
 
 class Measurement(ApiModel):

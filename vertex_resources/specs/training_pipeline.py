@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from ..errors import Problem
 from ._base import OUTPUT_ONLY, PROVIDER_ONLY, REPLACE
 from ._resource import JobOutputs
-from ._rules import display_name_problems, exactly_one, label_problems
+from ._rules import exactly_one
+from ._types import Bool, DisplayName, ModelName, ResourceLabels
 from .data import InputDataConfig
 from .enums import PipelineState
 from .job import CustomJobSpec, EncryptionSpec
-from .model import ModelToUpload, model_id_problems, parent_model_problems
+from .model import ModelId, ModelToUpload
 from .study import HyperparameterTuningTask
 
 __all__ = ["CUSTOM_TASK", "TUNING_TASK", "TrainingPipelineDefinition"]
@@ -31,30 +32,26 @@ class TrainingPipelineDefinition(JobOutputs):
     a tuning task uploads the best trial's model, so it needs a base output directory.
     """
 
-    display_name: Annotated[str, REPLACE]
+    display_name: Annotated[DisplayName, REPLACE]
     input_data_config: Annotated[InputDataConfig | None, REPLACE] = None
     custom_task: Annotated[CustomJobSpec | None, REPLACE] = None
     tuning_task: Annotated[HyperparameterTuningTask | None, REPLACE] = None
     model_to_upload: Annotated[ModelToUpload | None, REPLACE] = None
-    model_id: Annotated[str | None, REPLACE] = None
-    parent_model: Annotated[str | None, REPLACE] = None
-    labels: Annotated[dict[str, str] | None, REPLACE] = None
+    model_id: Annotated[ModelId | None, REPLACE] = None
+    parent_model: Annotated[ModelName | None, REPLACE] = None
+    labels: Annotated[ResourceLabels | None, REPLACE] = None
     encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
     training_task_metadata: Annotated[dict[str, Any] | None, OUTPUT_ONLY] = None
-    delete_artifacts: Annotated[bool, PROVIDER_ONLY] = False
+    delete_artifacts: Annotated[Bool, PROVIDER_ONLY] = False
     """On delete, also delete what the pipeline produced in Vertex AI: the model version it uploaded and the
     jobs it ran. Off by default: a deleted pipeline keeps its model."""
 
     state_enum = PipelineState
 
     def _problems(self) -> Iterator[Problem]:
-        yield from display_name_problems(self.display_name)
-        yield from label_problems(self.labels)
         yield from exactly_one(
             {"custom_task": self.custom_task, "tuning_task": self.tuning_task}, ["custom_task", "tuning_task"]
         )
-        yield from model_id_problems(self.model_id)
-        yield from parent_model_problems(self.parent_model)
         if self.model_to_upload is None:
             for name in ("model_id", "parent_model"):
                 if getattr(self, name) is not None:

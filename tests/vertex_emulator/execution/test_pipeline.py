@@ -15,7 +15,6 @@ from vertex_emulator.execution import (
     TrainingPipelineRun,
 )
 
-DEFINITIONS = "gs://google-cloud-aiplatform/schema/trainingjob/definition/"
 IMAGE = "us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0:latest"
 
 # Writes a "model" where AIP_MODEL_DIR points, through the directory store's layout (gs://b/x -> ROOT/b/x).
@@ -45,7 +44,7 @@ def job_spec(store: DirectoryObjectStore, *args: str) -> dict[str, Any]:
 def pipeline(definition: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "displayName": "p",
-        "trainingTaskDefinition": DEFINITIONS + definition,
+        "trainingTaskDefinition": definition,
         "trainingTaskInputs": inputs,
         "modelToUpload": {"displayName": "m", "containerSpec": {"imageUri": IMAGE}},
         **extra,

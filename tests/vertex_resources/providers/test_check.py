@@ -25,7 +25,10 @@ from vertex_resources.specs import (
     TrainingPipelineDefinition,
 )
 
-from ..specs.test_rules import BASES, CASES, _with
+from ..specs.cases import BASES
+from ..specs.cases import with_change as _with
+from ..specs.test_api_rules import API_CASES
+from ..specs.test_rules import CASES
 from .harness import UNKNOWN, ProviderServer
 
 PROVIDERS: dict[type, type[VertexProvider]] = {
@@ -40,7 +43,7 @@ PROVIDERS: dict[type, type[VertexProvider]] = {
 
 def test_every_invalid_spec_is_a_check_failure_on_its_property(server: ProviderServer, control: ControlClient) -> None:
     assert len(CASES) >= 30
-    for kind, path, bad, where, words, _good in CASES:
+    for kind, path, bad, where, words, _good in CASES + API_CASES:
         resource = server.resource(PROVIDERS[kind](), "bad")
         outcome = resource.check(_with(BASES[kind], path, bad))
         assert any(prop == (where or "(resource)") and words in reason for prop, reason in outcome.failures), (

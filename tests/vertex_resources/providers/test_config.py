@@ -27,7 +27,7 @@ def test_vertex_keys_win_and_gcp_keys_are_the_fallback() -> None:
 
 def test_resource_overrides_and_missing_keys_are_named() -> None:
     config = ProviderConfig(project="stack-project", location="us-central1")
-    assert config.placement("other", None).parent == "projects/other/locations/us-central1"
+    assert config.placement("other-project", None).parent == "projects/other-project/locations/us-central1"
     with pytest.raises(ConfigError, match=r"vertex:location \(or gcp:region\)"):
         ProviderConfig(project="p").placement(None, None)
     with pytest.raises(ConfigError, match="vertex:retryInitialDelay must be a number of seconds"):

@@ -10,9 +10,12 @@ from google.api_core import exceptions as gexc
 
 from vertex_emulator import ControlClient, Emulator
 from vertex_emulator.testing import gapic_clients
+from vertex_resources.specs.dataset import IMPORT_SCHEMAS
 
 from .harness import UNKNOWN, ProviderServer
 from .specs import INPUTS, REPLACING_CHANGE
+
+IMAGE_IMPORT_SCHEMA = IMPORT_SCHEMAS["image"][0]
 
 JOB_KINDS = ("CustomJob", "HyperparameterTuningJob", "TrainingPipeline", "BatchPredictionJob")
 
@@ -207,7 +210,7 @@ def test_a_replacement_is_a_new_resource_not_an_adoption(
         inputs = {k: v for k, v in inputs.items() if v is not None}
         field, value = (
             "data_import_configs",
-            [{"gcs_source": {"uris": ["gs://acme/items.jsonl"]}, "import_schema_uri": "gs://acme/schema.yaml"}],
+            [{"gcs_source": {"uris": ["gs://acme/items.jsonl"]}, "import_schema_uri": IMAGE_IMPORT_SCHEMA}],
         )
         old_id, _ = resource.create(resource.check(inputs).inputs)
     new_id, _ = resource.create(resource.check({**inputs, field: value}).inputs)  # create-before-delete

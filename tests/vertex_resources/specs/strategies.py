@@ -17,20 +17,25 @@ from vertex_resources.specs import (
 
 names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
 words = st.text(min_size=1, max_size=20).filter(lambda s: s.strip() != "")
-gcs_uris = names.map(lambda n: f"gs://bucket-{n}/path/{n}")
+gcs_uris = names.map(lambda n: f"gs://bucket-{n}0/path/{n}")
 labels = st.dictionaries(names.map(lambda n: "k" + n), names, max_size=4)
 fractions = st.floats(min_value=0, max_value=0.33, allow_nan=False).map(lambda f: round(f, 6))
 optional = st.none
 
-env = st.lists(st.fixed_dictionaries({"name": names.map(str.upper), "value": words}), max_size=3)
+env_names = st.from_regex(r"[A-Z_][A-Z0-9_]{0,11}", fullmatch=True)
+env = st.lists(st.fixed_dictionaries({"name": env_names, "value": words}), max_size=3)
+accounts = st.from_regex(r"[a-z][a-z0-9-]{4,20}[a-z0-9]", fullmatch=True).map(
+    lambda n: f"{n}@acme-ml.iam.gserviceaccount.com"
+)
 machine = st.one_of(
-    st.fixed_dictionaries({"machine_type": st.sampled_from(["n1-standard-4", "e2-highmem-8"])}),
-    st.fixed_dictionaries(
-        {
-            "machine_type": st.just("a2-highgpu-1g"),
-            "accelerator_type": st.sampled_from(["NVIDIA_TESLA_T4", "NVIDIA_L4", "NVIDIA_TESLA_A100"]),
-            "accelerator_count": st.integers(1, 8),
-        }
+    st.fixed_dictionaries({"machine_type": st.sampled_from(["n1-standard-4", "e2-highmem-8", "c2-standard-30"])}),
+    st.sampled_from(
+        [
+            {"machine_type": "a2-highgpu-2g", "accelerator_type": "NVIDIA_TESLA_A100", "accelerator_count": 2},
+            {"machine_type": "g2-standard-48", "accelerator_type": "NVIDIA_L4", "accelerator_count": 4},
+            {"machine_type": "n1-highmem-16", "accelerator_type": "NVIDIA_TESLA_T4", "accelerator_count": 4},
+            {"machine_type": "ct5lp-hightpu-4t", "accelerator_type": "TPU_V5_LITEPOD", "accelerator_count": 4},
+        ]
     ),
 )
 container = st.fixed_dictionaries(
@@ -46,7 +51,11 @@ package = st.fixed_dictionaries(
     optional={"args": st.lists(words, max_size=3), "env": env},
 )
 disk = st.fixed_dictionaries(
-    {}, optional={"boot_disk_type": st.just("pd-ssd"), "boot_disk_size_gb": st.integers(10, 500)}
+    {},
+    optional={
+        "boot_disk_type": st.sampled_from(["pd-ssd", "pd-standard"]),
+        "boot_disk_size_gb": st.integers(100, 64000),
+    },
 )
 
 
@@ -73,7 +82,7 @@ def job_specs(draw: st.DrawFn, with_output: bool = False) -> dict[str, Any]:
     if draw(st.booleans()):
         spec["scheduling"] = {"timeout": draw(st.integers(1, 86400).map(lambda s: f"{s}s"))}
     if draw(st.booleans()):
-        spec["service_account"] = draw(names) + "@p.iam.gserviceaccount.com"
+        spec["service_account"] = draw(accounts)
     if draw(st.booleans()):
         spec["enable_web_access"] = draw(st.booleans())
     return spec
@@ -220,7 +229,7 @@ batch_jobs = st.builds(
     lambda name, fmt, uris, out, size, explain: BatchPredictionJobDefinition.parse(
         {
             "display_name": name,
-            "model": "projects/p/locations/us-central1/models/42@1",
+            "model": "projects/acme-ml/locations/us-central1/models/42@1",
             "input_config": {"instances_format": fmt, "gcs_source": {"uris": uris}},
             "output_config": {"predictions_format": "jsonl", "gcs_destination": {"output_uri_prefix": out}},
             "manual_batch_tuning_parameters": {"batch_size": size},

@@ -17,7 +17,7 @@ from vertex_resources.specs import (
 DATASET = {
     "display_name": "d",
     "metadata_schema_uri": "tabular",
-    "metadata": {"input_config": {"gcs_source": {"uri": ["gs://a/b.csv"]}}},
+    "metadata": {"input_config": {"gcs_source": {"uri": ["gs://acme-data/b.csv"]}}},
 }
 
 
@@ -33,19 +33,30 @@ def test_updatable_fields_give_update_masks() -> None:
 
 
 def test_replace_on_change_fields_are_named() -> None:
-    changed = _plain(metadata={"input_config": {"gcs_source": {"uri": ["gs://a/c.csv"]}}}, location="europe-west4")
+    changed = _plain(
+        metadata={"input_config": {"gcs_source": {"uri": ["gs://acme-data/c.csv"]}}}, location="europe-west4"
+    )
     diff = diff_specs(DatasetDefinition, _plain(), changed)
     assert diff.replaces == ("location", "metadata")
 
 
 def test_output_only_fields_and_number_forms_never_show_as_a_change() -> None:
-    old = {**_plain(), "name": "projects/p/locations/l/datasets/1", "data_item_count": 10, "create_time": "x"}
+    old = {
+        **_plain(),
+        "name": "projects/acme-ml/locations/us-central1/datasets/1",
+        "data_item_count": 10,
+        "create_time": "x",
+    }
     assert diff_specs(DatasetDefinition, old, _plain()).changed == ()
     job = {
         "display_name": "j",
         "job_spec": {
             "worker_pool_specs": [
-                {"machine_spec": {"machine_type": "n1"}, "container_spec": {"image_uri": "i"}, "replica_count": 2}
+                {
+                    "machine_spec": {"machine_type": "n1-standard-4"},
+                    "container_spec": {"image_uri": "i"},
+                    "replica_count": 2,
+                }
             ]
         },
     }
@@ -53,7 +64,11 @@ def test_output_only_fields_and_number_forms_never_show_as_a_change() -> None:
         "display_name": "j",
         "job_spec": {
             "worker_pool_specs": [
-                {"replica_count": 2.0, "container_spec": {"image_uri": "i"}, "machine_spec": {"machine_type": "n1"}}
+                {
+                    "replica_count": 2.0,
+                    "container_spec": {"image_uri": "i"},
+                    "machine_spec": {"machine_type": "n1-standard-4"},
+                }
             ]
         },
     }
@@ -65,7 +80,9 @@ def test_provider_only_fields_change_without_replacing() -> None:
     job = {
         "display_name": "j",
         "job_spec": {
-            "worker_pool_specs": [{"machine_spec": {"machine_type": "n1"}, "container_spec": {"image_uri": "i"}}]
+            "worker_pool_specs": [
+                {"machine_spec": {"machine_type": "n1-standard-4"}, "container_spec": {"image_uri": "i"}}
+            ]
         },
     }
     old = CustomJobDefinition.parse(job).to_plain()

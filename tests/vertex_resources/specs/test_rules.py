@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 import pytest
 
 from vertex_resources import SpecError
 from vertex_resources.specs import (
-    ApiModel,
     BatchPredictionJobDefinition,
     CustomJobDefinition,
     DatasetDefinition,
@@ -18,66 +14,24 @@ from vertex_resources.specs import (
     TrainingPipelineDefinition,
 )
 
-POOL: dict[str, Any] = {
-    "machine_spec": {"machine_type": "n1-standard-4"},
-    "container_spec": {"image_uri": "gcr.io/acme/trainer:1"},
-}
-PACKAGE_POOL: dict[str, Any] = {
-    "machine_spec": {"machine_type": "n1-standard-4"},
-    "python_package_spec": {
-        "executor_image_uri": "us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0:latest",
-        "package_uris": ["gs://acme/trainer-0.1.tar.gz"],
-        "python_module": "trainer.task",
-    },
-}
-JOB: dict[str, Any] = {"worker_pool_specs": [POOL], "base_output_directory": {"output_uri_prefix": "gs://acme/out"}}
-STUDY: dict[str, Any] = {
-    "metrics": [{"metric_id": "auc", "goal": "MAXIMIZE"}],
-    "parameters": [{"parameter_id": "alpha", "double_value_spec": {"min_value": 0.1, "max_value": 1.0}}],
-}
-TUNING: dict[str, Any] = {"study_spec": STUDY, "max_trial_count": 4, "parallel_trial_count": 2, "trial_job_spec": JOB}
-MODEL: dict[str, Any] = {"display_name": "m", "container_spec": {"image_uri": "gcr.io/acme/serve:1"}}
-PIPELINE: dict[str, Any] = {"display_name": "p", "custom_task": JOB, "model_to_upload": MODEL}
-TUNING_PIPELINE: dict[str, Any] = {"display_name": "t", "tuning_task": TUNING, "model_to_upload": MODEL}
-DATASET: dict[str, Any] = {
-    "display_name": "d",
-    "metadata_schema_uri": "tabular",
-    "metadata": {"input_config": {"gcs_source": {"uri": ["gs://acme/data.csv"]}}},
-}
-BATCH: dict[str, Any] = {
-    "display_name": "b",
-    "model": "projects/p/locations/us-central1/models/123",
-    "input_config": {"instances_format": "jsonl", "gcs_source": {"uris": ["gs://acme/in.jsonl"]}},
-    "output_config": {"predictions_format": "jsonl", "gcs_destination": {"output_uri_prefix": "gs://acme/out"}},
-}
-BASES: dict[type[ApiModel], dict[str, Any]] = {
-    TrainingPipelineDefinition: PIPELINE,
-    CustomJobDefinition: {"display_name": "j", "job_spec": JOB},
-    HyperparameterTuningJobDefinition: {"display_name": "h", **TUNING},
-    DatasetDefinition: DATASET,
-    ModelDefinition: {**MODEL, "artifact_uri": "gs://acme/model/"},
-    BatchPredictionJobDefinition: BATCH,
-}
-
-
-def _with(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of ``base`` with the dotted ``path`` (list indexes as numbers) set to ``value`` (None deletes)."""
-    if path == ".":
-        return copy.deepcopy(value)
-    data = copy.deepcopy(base)
-    *parents, last = [int(part) if part.isdigit() else part for part in path.split(".")]
-    node: Any = data
-    for part in parents:
-        node = node[part]
-    if value is None:
-        node.pop(last, None)
-    else:
-        node[last] = value
-    return data
-
+from .cases import (
+    BASES,
+    DATASET,
+    JOB,
+    PACKAGE_POOL,
+    PIPELINE,
+    POOL,
+    STUDY,
+    TUNING,
+    TUNING_PIPELINE,
+    Case,
+    assert_rule,
+    case_id,
+)
+from .cases import with_change as _with
 
 # (kind, path to change, bad value, expected problem path, words in the message, a good value for the same path)
-CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
+CASES: list[Case] = [
     # splits
     (
         TrainingPipelineDefinition,
@@ -141,20 +95,20 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "input_data_config",
         {
             "dataset_id": "1",
-            "gcs_destination": {"output_uri_prefix": "gs://a/b"},
-            "bigquery_destination": {"output_uri": "bq://p.d"},
+            "gcs_destination": {"output_uri_prefix": "gs://acme-data/b"},
+            "bigquery_destination": {"output_uri": "bq://acme-ml.d"},
         },
         "input_data_config",
         "at most one of gcs_destination or bigquery_destination",
-        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://p.d"}},
+        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://acme-ml.d"}},
     ),
     (
         TrainingPipelineDefinition,
         "input_data_config",
-        {"dataset_id": "1", "bigquery_destination": {"output_uri": "gs://p/d"}},
+        {"dataset_id": "1", "bigquery_destination": {"output_uri": "gs://acme-data/d"}},
         "input_data_config.bigquery_destination.output_uri",
         "bq:// URI",
-        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://p.d"}},
+        {"dataset_id": "1", "bigquery_destination": {"output_uri": "bq://acme-ml.d"}},
     ),
     # worker pools
     (
@@ -168,7 +122,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0",
-        {"machine_spec": {"machine_type": "n1"}},
+        {"machine_spec": {"machine_type": "n1-standard-4"}},
         "job_spec.worker_pool_specs[0]",
         "exactly one of container_spec or python_package_spec",
         POOL,
@@ -192,26 +146,26 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0.machine_spec",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_TESLA_T4"},
+        {"machine_type": "n1-standard-4", "accelerator_type": "NVIDIA_TESLA_T4"},
         "job_spec.worker_pool_specs[0].machine_spec.accelerator_count",
         "when accelerator_type is set",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_TESLA_T4", "accelerator_count": 2},
+        {"machine_type": "n1-standard-4", "accelerator_type": "NVIDIA_TESLA_T4", "accelerator_count": 2},
     ),
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0.machine_spec",
-        {"machine_type": "n1", "accelerator_count": 1},
+        {"machine_type": "n1-standard-4", "accelerator_count": 1},
         "job_spec.worker_pool_specs[0].machine_spec.accelerator_type",
         "when accelerator_count is set",
-        {"machine_type": "n1"},
+        {"machine_type": "n1-standard-4"},
     ),
     (
         CustomJobDefinition,
         "job_spec.worker_pool_specs.0.machine_spec",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_TESLA_X1", "accelerator_count": 1},
+        {"machine_type": "n1-standard-4", "accelerator_type": "NVIDIA_TESLA_X1", "accelerator_count": 1},
         "job_spec.worker_pool_specs[0].machine_spec.accelerator_type",
         "NVIDIA_TESLA_T4",
-        {"machine_type": "n1", "accelerator_type": "NVIDIA_L4", "accelerator_count": 1},
+        {"machine_type": "g2-standard-4", "accelerator_type": "NVIDIA_L4", "accelerator_count": 1},
     ),
     (
         CustomJobDefinition,
@@ -226,13 +180,19 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "job_spec.worker_pool_specs.0",
         {
             **PACKAGE_POOL,
-            "python_package_spec": {**PACKAGE_POOL["python_package_spec"], "package_uris": ["gs://a/p.tar.gz"] * 101},
+            "python_package_spec": {
+                **PACKAGE_POOL["python_package_spec"],
+                "package_uris": ["gs://acme-data/p.tar.gz"] * 101,
+            },
         },
         "job_spec.worker_pool_specs[0].python_package_spec.package_uris",
         "at most 100 package URIs",
         {
             **PACKAGE_POOL,
-            "python_package_spec": {**PACKAGE_POOL["python_package_spec"], "package_uris": ["gs://a/p.tar.gz"] * 100},
+            "python_package_spec": {
+                **PACKAGE_POOL["python_package_spec"],
+                "package_uris": ["gs://acme-data/p.tar.gz"] * 100,
+            },
         },
     ),
     (
@@ -371,7 +331,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "models/123",
         "parent_model",
         "projects/P/locations/L/models/ID",
-        "projects/p/locations/us-central1/models/123",
+        "projects/acme-ml/locations/us-central1/models/123",
     ),
     (TrainingPipelineDefinition, "display_name", "x" * 129, "display_name", "at most 128 characters", "x" * 128),
     (
@@ -386,10 +346,10 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         TrainingPipelineDefinition,
         "labels",
-        {f"k{i}": "v" for i in range(65)},
-        "labels",
-        "at most 64 labels",
         {f"k{i}": "v" for i in range(64)},
+        "labels",
+        "at most 63 labels are allowed (the provider adds its own pulumi-create-key label",
+        {f"k{i}": "v" for i in range(63)},
     ),
     (ModelDefinition, "artifact_uri", None, "artifact_uri", "gs:// directory of the model artifacts", "gs://acme/m/"),
     (ModelDefinition, "model_id", "Fraud", "model_id", "lowercase letters", "fraud"),
@@ -413,10 +373,10 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         DatasetDefinition,
         "metadata.input_config",
-        {"gcs_source": {"uri": ["gs://a/b.csv"]}, "bigquery_source": {"uri": "bq://p.d.t"}},
+        {"gcs_source": {"uri": ["gs://acme-data/b.csv"]}, "bigquery_source": {"uri": "bq://acme-ml.d.t"}},
         "metadata.input_config",
         "exactly one of gcs_source or bigquery_source",
-        {"bigquery_source": {"uri": "bq://p.d.t"}},
+        {"bigquery_source": {"uri": "bq://acme-ml.d.t"}},
     ),
     (
         DatasetDefinition,
@@ -424,7 +384,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         ["http://a/b.csv"],
         "metadata.input_config.gcs_source.uri[0]",
         "gs:// URI",
-        ["gs://a/b.csv"],
+        ["gs://acme-data/b.csv"],
     ),
     # batch prediction
     (
@@ -438,18 +398,18 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         BatchPredictionJobDefinition,
         "input_config",
-        {"instances_format": "bigquery", "gcs_source": {"uris": ["gs://a/b"]}},
+        {"instances_format": "bigquery", "gcs_source": {"uris": ["gs://acme-data/b"]}},
         "input_config.bigquery_source",
         "reads from bigquery_source",
-        {"instances_format": "bigquery", "bigquery_source": {"input_uri": "bq://p.d.t"}},
+        {"instances_format": "bigquery", "bigquery_source": {"input_uri": "bq://acme-ml.d.t"}},
     ),
     (
         BatchPredictionJobDefinition,
         "output_config",
-        {"predictions_format": "bigquery", "gcs_destination": {"output_uri_prefix": "gs://a"}},
+        {"predictions_format": "bigquery", "gcs_destination": {"output_uri_prefix": "gs://acme-data"}},
         "output_config.bigquery_destination",
         "writes to bigquery_destination",
-        {"predictions_format": "bigquery", "bigquery_destination": {"output_uri": "bq://p.d"}},
+        {"predictions_format": "bigquery", "bigquery_destination": {"output_uri": "bq://acme-ml.d"}},
     ),
     (
         BatchPredictionJobDefinition,
@@ -462,10 +422,10 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
     (
         BatchPredictionJobDefinition,
         "dedicated_resources",
-        {"machine_spec": {"machine_type": "n1"}, "starting_replica_count": 3, "max_replica_count": 2},
+        {"machine_spec": {"machine_type": "n1-standard-4"}, "starting_replica_count": 3, "max_replica_count": 2},
         "dedicated_resources.starting_replica_count",
         "at most max_replica_count",
-        {"machine_spec": {"machine_type": "n1"}, "starting_replica_count": 2, "max_replica_count": 2},
+        {"machine_spec": {"machine_type": "n1-standard-4"}, "starting_replica_count": 2, "max_replica_count": 2},
     ),
     (
         BatchPredictionJobDefinition,
@@ -473,7 +433,7 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
         "my-model",
         "model",
         "projects/P/locations/L/models/ID",
-        "projects/p/locations/l/models/1@2",
+        "projects/acme-ml/locations/us-central1/models/1@2",
     ),
     (
         BatchPredictionJobDefinition,
@@ -486,18 +446,9 @@ CASES: list[tuple[type[ApiModel], str, Any, str, str, Any]] = [
 ]
 
 
-def _case_id(case: tuple[type[ApiModel], str, Any, str, str, Any]) -> str:
-    return f"{case[0].__name__}:{case[3] or case[1]}:{case[4][:30]}"
-
-
-@pytest.mark.parametrize("case", CASES, ids=[_case_id(case) for case in CASES])
-def test_rule_fails_with_field_path_and_passes_when_fixed(case: tuple[type[ApiModel], str, Any, str, str, Any]) -> None:
-    kind, path, bad, where, words, good = case
-    with pytest.raises(SpecError) as caught:
-        kind.parse(_with(BASES[kind], path, bad))
-    matching = [p for p in caught.value.problems if p.where == where and words in p.message]
-    assert matching, f"expected a problem at {where!r} mentioning {words!r}, got:\n{caught.value}"
-    kind.parse(_with(BASES[kind], path, good))
+@pytest.mark.parametrize("case", CASES, ids=[case_id(case) for case in CASES])
+def test_rule_fails_with_field_path_and_passes_when_fixed(case: Case) -> None:
+    assert_rule(case)
 
 
 def test_every_base_spec_is_valid() -> None:
@@ -524,7 +475,7 @@ def test_constructing_a_model_directly_raises_spec_error() -> None:
     from vertex_resources.specs import MachineSpec
 
     with pytest.raises(SpecError, match="accelerator_count: set accelerator_count"):
-        MachineSpec(machine_type="n1", accelerator_type="NVIDIA_TESLA_T4")
+        MachineSpec(machine_type="n1-standard-4", accelerator_type="NVIDIA_TESLA_T4")
     with pytest.raises(SpecError) as caught:
-        MachineSpec(machine_type="n1", accelerator_type="NVIDIA_TESLA_T4")
+        MachineSpec(machine_type="n1-standard-4", accelerator_type="NVIDIA_TESLA_T4")
     assert isinstance(caught.value, ValueError)  # usable where a ValueError is expected

@@ -43,7 +43,9 @@ def test_enums_match_the_official_protos(ours: type, official: type) -> None:
 
 def test_request_json_uses_camel_case_enum_names_int64_strings_and_durations() -> None:
     pool = WorkerPoolSpec(
-        machine_spec=MachineSpec(machine_type="n1", accelerator_type=AcceleratorType.NVIDIA_L4, accelerator_count=2),
+        machine_spec=MachineSpec(
+            machine_type="g2-standard-24", accelerator_type=AcceleratorType.NVIDIA_L4, accelerator_count=2
+        ),
         replica_count=3,
         container_spec={"image_uri": "gcr.io/p/i"},
     )
@@ -51,7 +53,7 @@ def test_request_json_uses_camel_case_enum_names_int64_strings_and_durations() -
     assert spec.to_api() == {
         "workerPoolSpecs": [
             {
-                "machineSpec": {"machineType": "n1", "acceleratorType": "NVIDIA_L4", "acceleratorCount": 2},
+                "machineSpec": {"machineType": "g2-standard-24", "acceleratorType": "NVIDIA_L4", "acceleratorCount": 2},
                 "replicaCount": "3",
                 "containerSpec": {"imageUri": "gcr.io/p/i"},
             }
@@ -61,20 +63,29 @@ def test_request_json_uses_camel_case_enum_names_int64_strings_and_durations() -
 
 
 def test_responses_read_in_any_wire_form() -> None:
-    camel = MachineSpec.from_api({"machineType": "n1", "acceleratorType": 11, "acceleratorCount": 2.0})
-    snake = MachineSpec.from_api({"machine_type": "n1", "accelerator_type": "NVIDIA_L4", "accelerator_count": "2"})
-    assert camel == snake == MachineSpec(machine_type="n1", accelerator_type="NVIDIA_L4", accelerator_count=2)
+    camel = MachineSpec.from_api({"machineType": "g2-standard-24", "acceleratorType": 11, "acceleratorCount": 2.0})
+    snake = MachineSpec.from_api(
+        {"machine_type": "g2-standard-24", "accelerator_type": "NVIDIA_L4", "accelerator_count": "2"}
+    )
+    assert (
+        camel == snake == MachineSpec(machine_type="g2-standard-24", accelerator_type="NVIDIA_L4", accelerator_count=2)
+    )
     pool = WorkerPoolSpec.from_api(
-        {"machineSpec": {"machineType": "n1"}, "replicaCount": "4", "containerSpec": {"imageUri": "i"}, "extra": 1}
+        {
+            "machineSpec": {"machineType": "n1-standard-4"},
+            "replicaCount": "4",
+            "containerSpec": {"imageUri": "i"},
+            "extra": 1,
+        }
     )
     assert pool.replica_count == 4
 
 
 def test_server_filled_zero_values_read_as_unset() -> None:
     filled = MachineSpec.from_api(
-        {"machineType": "n1", "acceleratorType": "ACCELERATOR_TYPE_UNSPECIFIED", "acceleratorCount": 0}
+        {"machineType": "n1-standard-4", "acceleratorType": "ACCELERATOR_TYPE_UNSPECIFIED", "acceleratorCount": 0}
     )
-    assert filled == MachineSpec(machine_type="n1")
+    assert filled == MachineSpec(machine_type="n1-standard-4")
 
 
 def test_durations_accept_seconds_strings_and_timedeltas() -> None:
@@ -112,15 +123,19 @@ def test_pipeline_states_and_task_definition_read_back() -> None:
             "trainingTaskDefinition": "gs://google-cloud-aiplatform/schema/trainingjob/definition/custom_task_1.0.0.yaml",
             "trainingTaskInputs": {
                 "worker_pool_specs": [
-                    {"machine_spec": {"machine_type": "n1"}, "replica_count": 1.0, "container_spec": {"image_uri": "i"}}
+                    {
+                        "machine_spec": {"machine_type": "n1-standard-4"},
+                        "replica_count": 1.0,
+                        "container_spec": {"image_uri": "i"},
+                    }
                 ]
             },
-            "trainingTaskMetadata": {"backingCustomJob": "projects/1/locations/l/customJobs/2"},
+            "trainingTaskMetadata": {"backingCustomJob": "projects/1/locations/us-central1/customJobs/2"},
         }
     )
     assert pipeline.state == "PIPELINE_STATE_SUCCEEDED"
     assert pipeline.custom_task is not None
     assert pipeline.custom_task.worker_pool_specs[0].replica_count == 1
-    assert pipeline.training_task_metadata == {"backingCustomJob": "projects/1/locations/l/customJobs/2"}
+    assert pipeline.training_task_metadata == {"backingCustomJob": "projects/1/locations/us-central1/customJobs/2"}
     with pytest.raises(SpecError, match=r"trainingTaskDefinition 'gs://x/unknown\.yaml' is not supported"):
         TrainingPipelineDefinition.from_api({"displayName": "p", "trainingTaskDefinition": "gs://x/unknown.yaml"})
