@@ -51,12 +51,13 @@ class PulumiProject:
 
     @classmethod
     def of_this_repo(cls, root: Path, endpoint: str, **config: Any) -> PulumiProject:
-        """A copy of this repository's project whose local stack points at ``endpoint`` (the program, the library
-        and the virtualenv are the repository's own), with ``config`` set in the stack file."""
+        """A copy of this repository's project whose local stack points at ``endpoint`` (the program and the
+        virtualenv, with the library installed in it, are the repository's own), with ``config`` set in the stack
+        file."""
         project = cls._new(root)
         for name in ("Pulumi.yaml", "__main__.py"):
             shutil.copy(ROOT / name, project.directory)
-        for shared in ("program", "vertex_resources", "venv", "examples"):
+        for shared in ("program", "venv", "examples"):
             (project.directory / shared).symlink_to(ROOT / shared)
         stack = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())
         stack["config"].update({"vertex:endpoint": endpoint, "vertex:pollInitialInterval": "0.1", **config})
@@ -65,8 +66,8 @@ class PulumiProject:
 
     @classmethod
     def write(cls, root: Path, files: dict[str, str], config: dict[str, Any] | None = None) -> PulumiProject:
-        """A project of its own: a Pulumi.yaml for this repository's virtualenv and library, ``files`` (dedented),
-        and a local stack with ``config``."""
+        """A project of its own: a Pulumi.yaml for this repository's virtualenv (where the library is installed),
+        ``files`` (dedented), and a local stack with ``config``."""
         project = cls._new(root)
         pulumi_yaml = {
             "name": "test-project",
@@ -74,8 +75,7 @@ class PulumiProject:
             "stackConfigDir": "stacks",
         }
         (project.directory / "Pulumi.yaml").write_text(yaml.safe_dump(pulumi_yaml))
-        for shared in ("vertex_resources", "venv"):
-            (project.directory / shared).symlink_to(ROOT / shared)
+        (project.directory / "venv").symlink_to(ROOT / "venv")
         for name, text in files.items():
             (project.directory / name).write_text(textwrap.dedent(text))
         project.stack_file.write_text(yaml.safe_dump({"config": config or {}}))
