@@ -63,6 +63,13 @@ class _BadRequest(Exception):
         self.error = error
 
 
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _envelope(error: ApiError) -> bytes:
     return json.dumps(error_envelope(error)).encode()
 
@@ -180,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(error.http_status, _ENVELOPE_TYPE, _envelope(error), head_only)
 
     def _write(self, status: int, content_type: str, payload: bytes, head_only: bool) -> None:
-        reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+        reason = _reason(status)
         connection = "Connection: close\r\n" if self.close_connection else ""
         head = (
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
