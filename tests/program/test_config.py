@@ -11,7 +11,7 @@ from program import ProgramConfig, StackConfigError
 from program.config import STACK_CONFIG_DIR
 from program.stack_files import project_file, stack_config
 
-from .conftest import STACKS, run_engine
+from .conftest import STACKS, record
 
 
 def _config(stack: str, **overrides: Any) -> ProgramConfig:
@@ -101,7 +101,7 @@ def test_tuning_parallelism_within_the_trial_budget() -> None:
 
 
 def test_the_program_fails_with_the_key_and_the_stack_file() -> None:
-    report = run_engine("prod-us", "record", {"vertex-ml:split": {"kind": "stratified", "trainingFraction": 0.8}})
+    report = record("prod-us", {"vertex-ml:split": {"kind": "stratified", "trainingFraction": 0.8}})
     assert report["error"] is not None
     assert report["error"].startswith("StackConfigError: stacks/Pulumi.prod-us.yaml: invalid stack config")
     assert "vertex-ml:split.key: missing" in report["error"]

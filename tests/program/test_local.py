@@ -1,14 +1,17 @@
-"""The main-job command and its teardown as a user runs them (scripts/up-local, scripts/down-local), on free ports
-and a temporary state dir, with no Pulumi CLI: up-local stops before `pulumi up` and says what already ran."""
+"""The main-job command and its teardown as a user runs them (scripts/up-local, scripts/down-local): the real
+``pulumi up`` and ``destroy`` through scripts/pulumi, in a copy of the repository whose local stack names free
+ports, with a temporary state dir."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from urllib.error import URLError
 
 import pytest
+import yaml
 
 from program import ProgramConfig
 from program.local import StagingError, stage
@@ -16,44 +19,60 @@ from program.stack_files import ROOT, stack_config
 from vertex_emulator.control import ControlClient
 from vertex_emulator.testing import free_port
 
+NOT_COPIED = shutil.ignore_patterns("venv", ".state", ".git", "__pycache__", ".*_cache", ".hypothesis")
 
-def _run(script: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+
+def _checkout(root: Path, port: int) -> Path:
+    """This repository as a fresh clone would have it (its virtualenv shared), the local stack on ``port``."""
+    checkout = root / "checkout"
+    shutil.copytree(ROOT, checkout, ignore=NOT_COPIED, symlinks=True)
+    (checkout / "venv").symlink_to(ROOT / "venv")
+    stack_file = checkout / "stacks" / "Pulumi.local.yaml"
+    stack = yaml.safe_load(stack_file.read_text())
+    stack["config"]["vertex:endpoint"] = f"http://127.0.0.1:{port}"
+    stack_file.write_text(yaml.safe_dump(stack))
+    return checkout
+
+
+def _run(checkout: Path, script: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / "scripts" / script), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        [str(checkout / "scripts" / script), *args], cwd=checkout, env=env, capture_output=True, text=True,
+        timeout=400,
     )
 
 
-def test_up_local_without_pulumi_then_down_local(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    port = free_port()
+def test_up_local_runs_the_real_pulumi_up_then_down_local_destroys(tmp_path: Path) -> None:
+    state, port = tmp_path / "state", free_port()
+    checkout = _checkout(tmp_path, port)
     env = {
         **os.environ,
         "VERTEX_ML_STATE_DIR": str(state),
         "VERTEX_EMULATOR_PORT": str(port),
         "VERTEX_EMULATOR_STORAGE_PORT": str(free_port()),
-        "PULUMI": "pulumi-cli-that-is-not-installed",
     }
     control = ControlClient(f"http://127.0.0.1:{port}", timeout=2)
     try:
-        first = _run("up-local", env)
-        assert first.returncode == 3, first.stderr
-        assert "The Pulumi CLI is not on PATH, so the last step did not run" in first.stderr
-        assert "pulumi up --stack local --yes" in first.stderr
-        assert f"started the emulator (pid {(state / 'emulator.pid').read_text().strip()})" in first.stderr
-        assert "staged gs://vml-local-staging/packages/trainer-0.1.0.tar.gz" in first.stderr
-        assert "https://www.pulumi.com/docs/iac/download-install/" in first.stderr
+        first = _run(checkout, "up-local", env)
+        assert first.returncode == 0, f"{first.stdout}\n{first.stderr}"
+        assert f"started the emulator (pid {(state / 'emulator.pid').read_text().strip()})" in first.stdout
+        assert "staged gs://vml-local-staging/packages/trainer-0.1.0.tar.gz" in first.stdout
+        # Pulumi's own update output: the resource table, the summary, then the stack outputs.
+        assert "pulumi-python:dynamic/vertex:TrainingPipeline training created" in first.stdout
+        assert "Resources:\n    + 5 created" in first.stdout, first.stdout
+        assert "Current stack outputs (12):" in first.stdout
+        assert "WARNING: Location" not in first.stdout + first.stderr
         health = control.health()
         assert health["status"] == "ok"
         assert Path(health["data_dir"]) == state / "emulator-data"
-        assert (state / "emulator.log").exists()
 
-        again = _run("up-local", env)
-        assert again.returncode == 3
+        again = _run(checkout, "up-local", env)
+        assert again.returncode == 0, again.stderr
         assert f"reusing the emulator already answering on http://127.0.0.1:{port} (ours)" in again.stdout
+        assert "Resources:\n    5 unchanged" in again.stdout, again.stdout
     finally:
-        down = _run("down-local", env, "--purge")
+        down = _run(checkout, "down-local", env, "--purge")
     assert down.returncode == 0, down.stderr
-    assert "the Pulumi CLI is not on PATH: nothing destroyed through Pulumi" not in down.stdout, "no Pulumi state yet"
+    assert "The resources in the stack have been deleted" in down.stdout
     assert "stopped the emulator" in down.stdout
     with pytest.raises(URLError, match="Connection refused"):
         control.health()

@@ -90,7 +90,7 @@ def executor_command(request: language_pb2.RunRequest, python: str, engine: str,
     return [*command, program, *request.args]
 
 
-class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):  # type: ignore[misc]
+class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def __init__(self, engine: str, tracing: str, version: str) -> None:
         self.engine = engine
         self.tracing = tracing
