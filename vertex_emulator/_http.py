@@ -117,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
         head_only = self.command == "HEAD"
         try:
             length = self._content_length()
-            self._check_policy(length)
+            self._check_policy()
             body = self._read_body(length)
         except _BadRequest as bad:
             self.close_connection = True
@@ -151,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         return length
 
-    def _check_policy(self, length: int) -> None:
+    def _check_policy(self) -> None:
         if len(self.headers.get_all("Host") or []) > 1:
             raise _BadRequest(InvalidArgument("More than one Host header."))
         policy = self.server.policy
@@ -170,11 +170,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self, length: int) -> bytes:
         if not length:
             return b""
-        self.connection.settimeout(self.server.policy.body_timeout_seconds)
+        seconds = self.server.policy.body_timeout_seconds
+        self.connection.settimeout(seconds)
         try:
             body = self.rfile.read(length)
         except TimeoutError:
-            body = b""
+            raise _BadRequest(
+                InvalidArgument(f"The {length}-byte request body did not arrive within {seconds:g} s.")
+            ) from None
         finally:
             self.connection.settimeout(IDLE_TIMEOUT_SECONDS)
         if len(body) != length:
