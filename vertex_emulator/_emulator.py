@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -12,6 +13,7 @@ from typing import Literal
 
 from vertex_emulator._backend import Backend
 from vertex_emulator._control_plane import ROUTES as CONTROL_ROUTES
+from vertex_emulator._errors import Unavailable, error_envelope
 from vertex_emulator._guard import is_loopback_address, normalize_allowed_hosts
 from vertex_emulator._handlers import ROUTES as API_ROUTES
 from vertex_emulator._http import HttpServer, RequestPolicy
@@ -216,11 +218,8 @@ class Emulator:
     def _app(self, method: str, target: str, body: bytes) -> tuple[int, str, bytes]:
         backend = self._backend
         if backend is None:
-            return (
-                503,
-                JSON,
-                b'{"error": {"code": 503, "message": "The emulator is stopping.", "status": "UNAVAILABLE"}}',
-            )
+            stopping = Unavailable("The emulator is stopping.")
+            return stopping.http_status, JSON, json.dumps(error_envelope(stopping)).encode()
         router = _CONTROL_ROUTER if target.startswith(_CONTROL_PREFIX) else _API_ROUTER
         response = router.dispatch(backend, method, target, body)
         return response.status, response.content_type, response.body

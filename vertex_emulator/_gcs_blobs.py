@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 import google_crc32c
 
-from vertex_emulator._gcs_errors import Conflict
+from vertex_emulator._gcs_errors import BrokenStorageState, Conflict
 
 _CHUNK = 1 << 20
 
@@ -95,8 +95,10 @@ class BlobStore:
     def __init__(self, root: Path) -> None:
         self.blob_dir = root / "blobs"
         self.tmp_dir = root / "tmp"
-        self.blob_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        for directory in (self.blob_dir, self.tmp_dir):
+            if directory.exists() and not directory.is_dir():
+                raise BrokenStorageState(directory, "not a directory")
+            directory.mkdir(parents=True, exist_ok=True)
 
     def writer(self) -> BlobWriter:
         return BlobWriter(self.tmp_dir)
@@ -169,7 +171,8 @@ class BlobStore:
         for shard in self.blob_dir.iterdir():
             if shard.is_dir():
                 for blob in shard.iterdir():
-                    yield blob.name, blob.stat().st_size
+                    if blob.is_file():  # anything else is not ours and is left alone
+                        yield blob.name, blob.stat().st_size
 
     def clear_tmp(self) -> None:
         """Forget half-written uploads of a process that died (kept: resumable sessions' files)."""

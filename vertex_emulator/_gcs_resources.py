@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ _OBJECT_BOOL_FIELDS = ("temporaryHold", "eventBasedHold")
 _BUCKET_TEXT_FIELDS = ("location", "storageClass", "rpo")
 _BUCKET_OBJECT_FIELDS = ("versioning", "lifecycle", "iamConfiguration", "website", "logging", "billing",
                          "retentionPolicy", "softDeletePolicy", "hierarchicalNamespace", "autoclass")  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # these fields become response headers: no CR/LF, no controls
 CONDITIONS_FAILED = "At least one of the pre-conditions you specified did not hold."
 _MAX_METADATA_BYTES = 8192  # GCS's limit on custom metadata
 
@@ -103,8 +105,8 @@ def object_fields(body: Mapping[str, Any], old: Mapping[str, Any] | None = None)
             value = body[key]
             if value is None:
                 fields.pop(key, None)
-            elif not isinstance(value, str) or len(value) > 1024:
-                raise StorageError(f"Invalid value for {key}: a string.")
+            elif not isinstance(value, str) or len(value) > 1024 or _CONTROL.search(value):
+                raise StorageError(f"Invalid value for {key}: a string of at most 1024 printable characters.")
             else:
                 fields[key] = value
     for key in _OBJECT_BOOL_FIELDS:

@@ -313,8 +313,7 @@ class GcsApi:
             if not isinstance(name, str):
                 raise StorageError("A multipart upload names its object in the metadata or the name parameter.")
             settable, claimed = split_checksums(metadata)
-            fields = object_fields(settable)
-            fields.setdefault("contentType", media_type or DEFAULT_CONTENT_TYPE)
+            fields = object_fields({"contentType": media_type or DEFAULT_CONTENT_TYPE, **settable})
             staged = blobs.stage_range(spool, start, length)
         finally:
             spool.unlink(missing_ok=True)

@@ -226,8 +226,12 @@ class GcsService:
                     if wanted is not None and int(wanted) != row.generation:
                         raise PreconditionFailed(CONDITIONS_FAILED)
             staged = self.blobs.stage_concatenation(handles)
-        except (TypeError, ValueError, AttributeError):
-            raise StorageError("sourceObjects: generations are integers.") from None
+        except StorageError:
+            raise
+        except (TypeError, ValueError, AttributeError):  # int() of a generation, .get() of a non-object
+            raise StorageError(
+                "sourceObjects: objects with a name, an integer generation, objectPreconditions."
+            ) from None
         finally:
             for handle in handles:
                 handle.close()

@@ -63,6 +63,13 @@ class _BadRequest(Exception):
         self.error = error
 
 
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _envelope(error: ApiError) -> bytes:
     return json.dumps(error_envelope(error)).encode()
 
@@ -110,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
         head_only = self.command == "HEAD"
         try:
             length = self._content_length()
-            self._check_policy(length)
+            self._check_policy()
             body = self._read_body(length)
         except _BadRequest as bad:
             self.close_connection = True
@@ -144,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         return length
 
-    def _check_policy(self, length: int) -> None:
+    def _check_policy(self) -> None:
         if len(self.headers.get_all("Host") or []) > 1:
             raise _BadRequest(InvalidArgument("More than one Host header."))
         policy = self.server.policy
@@ -163,11 +170,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self, length: int) -> bytes:
         if not length:
             return b""
-        self.connection.settimeout(self.server.policy.body_timeout_seconds)
+        seconds = self.server.policy.body_timeout_seconds
+        self.connection.settimeout(seconds)
         try:
             body = self.rfile.read(length)
         except TimeoutError:
-            body = b""
+            raise _BadRequest(
+                InvalidArgument(f"The {length}-byte request body did not arrive within {seconds:g} s.")
+            ) from None
         finally:
             self.connection.settimeout(IDLE_TIMEOUT_SECONDS)
         if len(body) != length:
@@ -180,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(error.http_status, _ENVELOPE_TYPE, _envelope(error), head_only)
 
     def _write(self, status: int, content_type: str, payload: bytes, head_only: bool) -> None:
-        reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
+        reason = _reason(status)
         connection = "Connection: close\r\n" if self.close_connection else ""
         head = (
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"

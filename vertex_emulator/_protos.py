@@ -167,6 +167,18 @@ def canonical(message_class: type[Message], value: Mapping[str, Any]) -> JsonDic
     return to_json(message)
 
 
+def canonical_change(message_class: type[Message], before: Mapping[str, Any], after: Mapping[str, Any]) -> JsonDict:
+    """`canonical(after)` when `before` is already canonical and `after` is `before` with some top-level fields
+    set or removed: only the fields whose values are new objects are round-tripped (a job's state change costs a
+    few fields, not the whole job), and the keys keep the message's field order."""
+    changed = {key: value for key, value in after.items() if key not in before or before[key] is not value}
+    result = {key: value for key, value in after.items() if key not in changed}
+    if changed:
+        result.update(canonical(message_class, changed))
+    fields = message_class.DESCRIPTOR.fields_by_camelcase_name
+    return dict(sorted(result.items(), key=lambda item: fields[item[0]].number if item[0] in fields else -1))
+
+
 def render(message_class: type[Message], value: Mapping[str, Any], int_enums: bool) -> bytes:
     """Wire bytes for `value` (already canonical proto JSON of `message_class`)."""
     if not int_enums:

@@ -143,7 +143,12 @@ class Transaction:
     def put(self, record: Record) -> Record:
         message_class = MESSAGE_TYPES[record.kind]
         if message_class is not None:
-            record = record.evolve(body=_protos.canonical(message_class, record.body))
+            before = self.get(record.name)
+            if before is not None and before.kind == record.kind:
+                body = _protos.canonical_change(message_class, before.body, record.body)
+            else:
+                body = _protos.canonical(message_class, record.body)
+            record = record.evolve(body=body)
         self.pending[record.name] = record
         return record
 

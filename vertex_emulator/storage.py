@@ -244,4 +244,8 @@ def _remove_store(directory: Path) -> None:
     for path in (index, index.with_name(index.name + "-wal"), index.with_name(index.name + "-shm")):
         path.unlink(missing_ok=True)
     for sub in ("blobs", "tmp", LEGACY_DIR):
-        shutil.rmtree(directory / sub, ignore_errors=True)
+        path = directory / sub
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)

@@ -79,6 +79,7 @@ BAD_REQUESTS = [  # (method, path, body, headers, status)
     ("PATCH", "/storage/v1/b/bkt/o/a.txt", b'{"metadata": {"k": 1}}', JSON, 400),
     ("PATCH", "/storage/v1/b/bkt/o/a.txt", b'{"contentType": ["x"]}', JSON, 400),
     ("PATCH", "/storage/v1/b/bkt/o/a.txt", b'{"temporaryHold": "yes"}', JSON, 400),
+    ("PATCH", "/storage/v1/b/bkt/o/a.txt", b'{"contentDisposition": "a\\r\\nSet-Cookie: x=1"}', JSON, 400),
     ("POST", "/storage/v1/b/bkt/o/a.txt", b"{}", JSON, 405),
     ("POST", "/storage/v1/b/bkt/o/a.txt/rewriteTo/b/bkt/o/b.txt?rewriteToken=x", b"", {}, 400),
     ("POST", "/storage/v1/b/bkt/o/a.txt/copyTo/b/missing-bucket/o/b.txt", b"", {}, 404),
