@@ -21,6 +21,7 @@ from vertex_resources.specs import (
     BatchDedicatedResources,
     BatchPredictionInputConfig,
     BatchPredictionOutputConfig,
+    CustomJobSpec,
     DatasetInputConfig,
     DatasetMetadata,
     GcsDestination,
@@ -38,10 +39,6 @@ from .config import ProgramConfig
 
 __all__ = ["MlStack", "build_ml_stack"]
 
-_DATASET_PLACEHOLDER = "dataset-id-not-known-yet"
-"""Stands in for the dataset id while a spec is validated here; the real value is an Output put in its place."""
-
-
 @dataclass(frozen=True)
 class MlStack:
     dataset: Dataset
@@ -54,31 +51,25 @@ def _placement(config: ProgramConfig) -> dict[str, Any]:
     return {"project": config.project, "location": config.location}
 
 
-def _training_job(
-    config: ProgramConfig, output_uri: str, service_account: pulumi.Output[str] | None
-) -> dict[str, Any] | pulumi.Output[dict[str, Any]]:
-    """The custom job spec that runs the trainer package, validated now; the service account (an output of the
-    cloud foundation) is put in once known."""
-    spec = python_package_job(
+def _trainer_job(config: ProgramConfig, output_uri: str, service_account: pulumi.Output[str] | None) -> CustomJobSpec:
+    """The custom job that runs the trainer package (the service account is an output of the cloud foundation)."""
+    return python_package_job(
         executor_image_uri=config.executor_image_uri,
         package_uris=[config.trainer_package_uri],
         python_module=config.trainer_module,
         args=config.trainer_args,
         machine_type=config.training_machine_type,
         base_output_directory=output_uri,
-    ).to_plain()
-    if service_account is None:
-        return spec
-    return service_account.apply(lambda email: {**spec, "service_account": email})
+        service_account=service_account,
+    )
 
 
-def _input_data(config: ProgramConfig, dataset: Dataset) -> dict[str, Any]:
-    plain = InputDataConfig(
-        dataset_id=_DATASET_PLACEHOLDER,
+def _input_data(config: ProgramConfig, dataset: Dataset) -> InputDataConfig:
+    return InputDataConfig(
+        dataset_id=dataset.resource_id,
         split=config.split,
         gcs_destination=GcsDestination(output_uri_prefix=config.split_output_uri),
-    ).to_plain()
-    return {**plain, "dataset_id": dataset.resource_id}
+    )
 
 
 def build_ml_stack(
@@ -109,7 +100,7 @@ def build_ml_stack(
         "training",
         TrainingPipelineArgs(
             display_name=f"{prefix}-train",
-            custom_task=_training_job(config, config.training_output_uri, service_account),
+            custom_task=_trainer_job(config, config.training_output_uri, service_account),
             input_data_config=_input_data(config, dataset),
             model_to_upload=ModelToUpload(
                 display_name=f"{prefix}-model",
@@ -126,26 +117,13 @@ def build_ml_stack(
 
     tuning = None
     if config.tuning is not None:
-        trial_job = python_package_job(
-            executor_image_uri=config.executor_image_uri,
-            package_uris=[config.trainer_package_uri],
-            python_module=config.trainer_module,
-            args=config.trainer_args,
-            machine_type=config.training_machine_type,
-            base_output_directory=config.tuning_output_uri,
-        )
-        task = HyperparameterTuningTask(
+        tuning_task = HyperparameterTuningTask(
             study_spec=config.tuning.study_spec,
             max_trial_count=config.tuning.max_trial_count,
             parallel_trial_count=config.tuning.parallel_trial_count,
             max_failed_trial_count=config.tuning.max_failed_trial_count,
-            trial_job_spec=trial_job,
-        ).to_plain()
-        tuning_task: dict[str, Any] | pulumi.Output[dict[str, Any]] = task
-        if service_account is not None:
-            tuning_task = service_account.apply(
-                lambda email: {**task, "trial_job_spec": {**task["trial_job_spec"], "service_account": email}}
-            )
+            trial_job_spec=_trainer_job(config, config.tuning_output_uri, service_account),
+        )
         tuning = TrainingPipeline(
             "tuning",
             TrainingPipelineArgs(

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator, Mapping
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi.output import Unknown
-from pydantic import TypeAdapter
 
 from ..errors import Problem, SpecError
-from ..specs._base import ApiModel, FieldKind
-from ..specs._types import NOT_KNOWN_YET
+from ..specs._base import ApiModel, FieldKind, field_adapter, pending_paths, related, with_stand_ins
 from ..specs.diff import field_changes
 
 __all__ = ["UNKNOWN", "check_problems", "has_unknowns", "plain_inputs", "spec_inputs"]
@@ -19,8 +16,6 @@ __all__ = ["UNKNOWN", "check_problems", "has_unknowns", "plain_inputs", "spec_in
 PROVIDER_KEY = "__provider"
 UNKNOWN = "<unknown until apply>"
 """What a value that is not known yet compares as in a diff: unequal to any real value."""
-
-Path = tuple[str | int, ...]
 
 
 def spec_inputs(spec_type: type[ApiModel], props: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,42 +28,12 @@ def spec_inputs(spec_type: type[ApiModel], props: Mapping[str, Any]) -> dict[str
     }
 
 
-def _unknown_paths(value: Any, path: Path = ()) -> Iterator[Path]:
-    if isinstance(value, Unknown):
-        yield path
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _unknown_paths(item, (*path, key))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _unknown_paths(item, (*path, index))
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
 
 
 def has_unknowns(value: Any) -> bool:
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, Mapping):
-        return any(has_unknowns(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_unknowns(item) for item in value)
-    return False
-
-
-def _with_placeholders(value: Any) -> Any:
-    """Unknowns become a placeholder string (most values not known yet are names, ids or URIs), so the rules
-    around them still run; whatever the placeholder itself breaks is filtered out by path."""
-    if isinstance(value, Unknown):
-        return NOT_KNOWN_YET
-    if isinstance(value, Mapping):
-        return {k: _with_placeholders(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_with_placeholders(v) for v in value]
-    return value
-
-
-def _related(problem: Path, unknown: Path) -> bool:
-    shorter = min(len(problem), len(unknown))
-    return problem[:shorter] == unknown[:shorter]
+    return next(pending_paths(value, _is_unknown), None) is not None
 
 
 def check_problems(
@@ -82,11 +47,11 @@ def check_problems(
     data = spec_inputs(spec_type, props)
     inherited = {name: key for name, (key, value) in (defaults or {}).items() if name not in data and value}
     data.update({name: value for name, (_key, value) in (defaults or {}).items() if name in inherited})
-    unknown = list(_unknown_paths(data)) if has_unknowns(data) else []
+    unknown = list(pending_paths(data, _is_unknown)) if has_unknowns(data) else []
     try:
-        spec = spec_type.parse(_with_placeholders(data))
+        spec = spec_type.parse(with_stand_ins(data, _is_unknown))
     except SpecError as error:
-        problems = [p for p in error.problems if not any(_related(p.path, u) for u in unknown)]
+        problems = [p for p in error.problems if not any(related(p.path, u) for u in unknown)]
         return [_from_stack(p, inherited) for p in problems], []
     return [], spec.notes()
 
@@ -94,12 +59,6 @@ def check_problems(
 def _from_stack(problem: Problem, inherited: Mapping[str, str]) -> Problem:
     key = inherited.get(str(problem.path[0])) if problem.path else None
     return Problem(problem.path, f"{problem.message} (from {key})") if key else problem
-
-
-@functools.cache
-def _field_adapter(spec_type: type[ApiModel], name: str) -> TypeAdapter[Any]:
-    info = spec_type.model_fields[name]
-    return TypeAdapter(Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation)
 
 
 def plain_inputs(spec_type: type[ApiModel], props: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,8 +72,8 @@ def plain_inputs(spec_type: type[ApiModel], props: Mapping[str, Any]) -> dict[st
         if has_unknowns(value):
             out[name] = UNKNOWN
             continue
-        dumped = _field_adapter(spec_type, name).dump_python(
-            _field_adapter(spec_type, name).validate_python(value), mode="json", exclude_none=True
+        dumped = field_adapter(spec_type, name).dump_python(
+            field_adapter(spec_type, name).validate_python(value), mode="json", exclude_none=True
         )
         if dumped not in ({}, [], "", None):
             out[name] = dumped

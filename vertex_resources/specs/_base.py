@@ -9,11 +9,15 @@
 - Rules: a model states its cross-field rules in ``_problems()``. One ``SpecError`` lists, with field paths,
   every type error in a spec and the broken rules of every part whose own fields are valid (a part whose
   fields are broken cannot be judged as a whole).
+- Outputs: any field takes a ``pulumi.Output`` (the id of a dataset created in the same program, a bucket's
+  URL ...). What is known is checked at once; a rule at or around an Output waits for the provider's check,
+  when the engine knows the value. The Output stays in the model, and ``to_plain()`` hands it to the engine.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -21,12 +25,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pulumi
 from pydantic import (
     BaseModel,
     ConfigDict,
     ModelWrapValidatorHandler,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     model_serializer,
@@ -37,6 +43,7 @@ from pydantic.fields import FieldInfo
 from typing_extensions import Self
 
 from ..errors import Problem, SpecError
+from ._types import NOT_KNOWN_YET
 
 __all__ = [
     "OUTPUT_ONLY",
@@ -119,6 +126,87 @@ def _is_validator_label(part: str | int) -> bool:
     return isinstance(part, str) and ("[" in part or part.startswith("function-") or part in UNION_TAGS)
 
 
+Path = tuple[str | int, ...]
+
+
+def _fields_of(model: ApiModel) -> dict[str, Any]:
+    values = {name: getattr(model, name) for name in type(model).model_fields}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def pending_paths(value: Any, is_pending: Callable[[Any], bool], path: Path = ()) -> Iterator[Path]:
+    """Where ``value`` holds values not known yet (``is_pending``): in itself, its mappings, lists and spec
+    models (by field name)."""
+    if is_pending(value):
+        yield path
+    elif isinstance(value, ApiModel):
+        yield from pending_paths(_fields_of(value), is_pending, path)
+    elif isinstance(value, typing.Mapping):
+        for key, item in value.items():
+            yield from pending_paths(item, is_pending, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from pending_paths(item, is_pending, (*path, index))
+
+
+def is_output(value: Any) -> bool:
+    return isinstance(value, pulumi.Output)
+
+
+def output_paths(value: Any) -> Iterator[Path]:
+    """Where ``value`` holds Outputs (a program's values not known yet)."""
+    return pending_paths(value, is_output)
+
+
+def with_stand_ins(value: Any, is_pending: Callable[[Any], bool]) -> Any:
+    """``value`` with each pending value (``is_pending``) replaced by ``NOT_KNOWN_YET``, spec models as their
+    fields: the rules around a value not known yet still run; what the stand-in itself breaks is filtered out
+    by path (``related``)."""
+    if is_pending(value):
+        return NOT_KNOWN_YET
+    if isinstance(value, ApiModel):
+        return with_stand_ins(_fields_of(value), is_pending)
+    if isinstance(value, typing.Mapping):
+        return {key: with_stand_ins(item, is_pending) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [with_stand_ins(item, is_pending) for item in value]
+    return value
+
+
+def related(problem: Path, pending: Path) -> bool:
+    """A problem at, inside or around a value not known yet: it waits until the value is known."""
+    shorter = min(len(problem), len(pending))
+    return problem[:shorter] == pending[:shorter]
+
+
+def _outputs_replaced(value: Any, stand_in: str) -> Any:
+    """``value`` with its Outputs replaced by ``stand_in``, spec models kept as models (so they serialize as
+    their types say: durations, enums ...)."""
+    if is_output(value):
+        return stand_in
+    if isinstance(value, ApiModel):
+        if next(output_paths(value), None) is None:
+            return value
+        return type(value).model_construct(**{k: _outputs_replaced(v, stand_in) for k, v in _fields_of(value).items()})
+    if isinstance(value, typing.Mapping):
+        return {key: _outputs_replaced(item, stand_in) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_outputs_replaced(item, stand_in) for item in value]
+    return value
+
+
+def _value_at(value: Any, path: Path) -> Any:
+    for part in path:
+        value = getattr(value, str(part)) if isinstance(value, ApiModel) else value[part]
+    return value
+
+
+def _put(data: Any, path: Path, value: Any) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value
+
+
 def _never(value: Any) -> bool:
     return False
 
@@ -194,7 +282,15 @@ class ApiModel(BaseModel):
         validate_default=False,
     )
 
+    def __new__(cls, /, **data: Any) -> Self:
+        # A model around Outputs is built here (pydantic's __init__ must return the instance it was given).
+        if next(output_paths(data), None) is not None:
+            return cls._around_outputs(data)
+        return super().__new__(cls)
+
     def __init__(self, /, **data: Any) -> None:
+        if next(output_paths(data), None) is not None:
+            return  # built by __new__
         try:
             super().__init__(**data)
         except ValidationError as error:
@@ -226,8 +322,17 @@ class ApiModel(BaseModel):
         return dumped
 
     def to_plain(self) -> dict[str, Any]:
-        """Every field by its Python name in JSON form: what the provider stores and diffs."""
-        dumped: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+        """Every field by its Python name in JSON form: what the provider stores and diffs. Outputs stay Outputs
+        (the engine resolves them before the provider sees them)."""
+        pending = list(output_paths(self))
+        if not pending:
+            dumped: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
+            return dumped
+        # Dumped with stand-ins where the Outputs are (no warnings: the types there say str, int ...), then the
+        # Outputs put back in their places.
+        dumped = _outputs_replaced(self, NOT_KNOWN_YET).model_dump(mode="json", exclude_none=True, warnings=False)
+        for path in pending:
+            _put(dumped, path, _value_at(self, path))
         return dumped
 
     def _problems(self) -> Iterator[Problem]:
@@ -255,9 +360,33 @@ class ApiModel(BaseModel):
         """Hook: turn this model's dumped fields into the API's shape (most models need nothing)."""
         return data
 
+    @classmethod
+    def _around_outputs(cls, data: dict[str, Any]) -> Self:
+        """The model of ``data`` that holds Outputs: everything else is checked now, as the provider's check
+        does around values not known yet; each field that holds no Output is validated, the rest kept as is."""
+        pending = list(output_paths(data))
+        try:
+            cls.parse(with_stand_ins(data, is_output))
+        except SpecError as error:
+            problems = [p for p in error.problems if not any(related(p.path, path) for path in pending)]
+            if problems:
+                raise SpecError(problems, subject=cls.__name__) from None
+        by_alias = {field.alias: name for name, field in cls.model_fields.items() if field.alias}
+        fields: dict[str, Any] = {}
+        for key, value in data.items():
+            name = by_alias.get(key, key)
+            try:
+                fields[name] = field_adapter(cls, name).validate_python(value)
+            except (ValidationError, SpecError):  # the Output (or a list or map holding one) itself
+                fields[name] = value
+        return typing.cast("Self", cls.model_construct(**fields))
+
     @model_validator(mode="wrap")
     @classmethod
     def _lenient_and_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
+        lenient = bool(info.context and info.context.get("lenient"))
+        if isinstance(data, dict) and not lenient and next(output_paths(data), None) is not None:
+            return cls._around_outputs(data)
         if isinstance(data, dict):
             data = cls._from_wire_shape(data)
             zero_checks = _proto_zero_checks(cls)
@@ -287,6 +416,12 @@ class ApiModel(BaseModel):
                     data.pop(field.alias if info.by_alias and field.alias else name, None)
             data = self._to_wire_shape(data)
         return data
+
+
+@functools.cache
+def field_adapter(model_type: type[ApiModel], name: str) -> TypeAdapter[Any]:
+    info = model_type.model_fields[name]
+    return TypeAdapter(typing.Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation)
 
 
 def walk(model: ApiModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], ApiModel]]:

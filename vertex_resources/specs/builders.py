@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+import pulumi
+
 from .enums import AcceleratorType
 from .job import (
     ContainerSpec,
@@ -49,9 +51,9 @@ def _env(env: Mapping[str, str] | None) -> list[EnvVar] | None:
 def _job(
     pool: WorkerPoolSpec,
     replica_count: int,
-    base_output_directory: str | None,
+    base_output_directory: pulumi.Input[str] | None,
     timeout: timedelta | str | int | None,
-    service_account: str | None,
+    service_account: pulumi.Input[str] | None,
 ) -> CustomJobSpec:
     return CustomJobSpec(
         worker_pool_specs=cluster(pool, replica_count),
@@ -65,8 +67,8 @@ def _job(
 
 def python_package_job(
     *,
-    executor_image_uri: str,
-    package_uris: Sequence[str],
+    executor_image_uri: pulumi.Input[str],
+    package_uris: Sequence[pulumi.Input[str]],
     python_module: str,
     args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
@@ -74,9 +76,9 @@ def python_package_job(
     accelerator_type: str | AcceleratorType | None = None,
     accelerator_count: int | None = 1,
     replica_count: int = 1,
-    base_output_directory: str | None = None,
+    base_output_directory: pulumi.Input[str] | None = None,
     timeout: timedelta | str | int | None = None,
-    service_account: str | None = None,
+    service_account: pulumi.Input[str] | None = None,
 ) -> CustomJobSpec:
     """A Python package (sdist or wheel in gs://) run as ``python -m python_module args`` on a prebuilt training
     image such as ``us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0:latest``; ``replica_count`` > 1 makes
@@ -96,7 +98,7 @@ def python_package_job(
 
 def container_job(
     *,
-    image_uri: str,
+    image_uri: pulumi.Input[str],
     command: Sequence[str] | None = None,
     args: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -104,9 +106,9 @@ def container_job(
     accelerator_type: str | AcceleratorType | None = None,
     accelerator_count: int | None = 1,
     replica_count: int = 1,
-    base_output_directory: str | None = None,
+    base_output_directory: pulumi.Input[str] | None = None,
     timeout: timedelta | str | int | None = None,
-    service_account: str | None = None,
+    service_account: pulumi.Input[str] | None = None,
 ) -> CustomJobSpec:
     """A custom training container. How ``command`` and ``args`` override the image (seed 003):
 
