@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["command_line"]
+__all__ = ["THIS_PYTHON", "command_line"]
+
+THIS_PYTHON = (sys.executable, "-m", "vertex_emulator")
 
 
-def command_line(port: int, storage_port: int, data_dir: str | Path, *extra_args: str) -> list[str]:
-    """The command that runs ``python -m vertex_emulator`` with this Python."""
+def command_line(
+    port: int, storage_port: int, data_dir: str | Path, *extra_args: str, program: Sequence[str] = THIS_PYTHON
+) -> list[str]:
+    """The command that runs the emulator: ``python -m vertex_emulator`` with this Python, or ``program`` (an
+    installed ``vertex-emulator`` console script, say)."""
     return [
-        sys.executable,
-        "-m",
-        "vertex_emulator",
+        *program,
         "--port",
         str(port),
         "--storage-port",

@@ -20,14 +20,14 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from vertex_emulator.control import ControlClient
-from vertex_emulator.launch import command_line
+from vertex_emulator.launch import THIS_PYTHON, command_line
 
 __all__ = [
     "DEFAULT_LOCATION",
@@ -129,10 +129,19 @@ def free_port() -> int:
 
 
 class EmulatorProcess:
-    """`python -m vertex_emulator` in a subprocess on free ports; waits for its ready line."""
+    """`python -m vertex_emulator` (or another ``program``, such as an installed ``vertex-emulator``) in a
+    subprocess on free ports; waits for its ready line."""
 
-    def __init__(self, data_dir: Path, *extra_args: str, port: int = 0, storage_port: int = 0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra_args: str,
+        port: int = 0,
+        storage_port: int = 0,
+        program: Sequence[str] = THIS_PYTHON,
+    ) -> None:
         self.data_dir = data_dir
+        self.program = program
         self.port = port or free_port()
         self.storage_port = storage_port or free_port()
         self.extra_args = extra_args
@@ -142,7 +151,7 @@ class EmulatorProcess:
         self.ready_line = ""
 
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
-        command = command_line(self.port, self.storage_port, self.data_dir, *self.extra_args)
+        command = command_line(self.port, self.storage_port, self.data_dir, *self.extra_args, program=self.program)
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         deadline = time.monotonic() + timeout
