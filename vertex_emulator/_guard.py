@@ -9,6 +9,8 @@ reach it (the model local dev servers use):
 - Cross-origin requests: a browser names the page in `Origin`; one that is not an allowed host is 403.
 - "Simple" requests that skip the CORS preflight (a form or `text/plain` POST): with `json_only`, a
   state-changing method needs a JSON content type, which a page cannot send without a preflight. 403.
+- Requests a browser marks as coming from another page (`Sec-Fetch-Site` other than `same-origin` or `none`,
+  e.g. an `<img>` GET, which carries no `Origin`): 403. Google's clients send no `Sec-Fetch-*` headers.
 
 `refusal` is pure (no I/O), so every server (the API, the control plane, storage) decides the same way.
 """
@@ -34,6 +36,8 @@ STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _JSON_TYPES = frozenset({"application/json"})
 _LOOPBACK_NAMES = frozenset({"localhost"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Sec-Fetch-Site values of requests the user's own page or address bar made.
+_OWN_FETCH_SITES = frozenset({"same-origin", "none"})
 
 
 @dataclass(frozen=True)
@@ -152,11 +156,13 @@ def refusal(
     port: int,
     allowed_hosts: frozenset[str],
     json_only: bool,
+    fetch_site: str | None = None,
 ) -> Refusal | None:
     """Why this request must not be served, or None to serve it.
 
     host: the Host header (None when absent: not a browser, which always sends one). origin: the Origin
     header. json_only: state-changing methods need `application/json` (the API and the control plane).
+    fetch_site: the Sec-Fetch-Site header browsers add (None when absent).
     """
     if host is not None and not host_allowed(host, port=port, allowed_hosts=allowed_hosts):
         return Refusal(
@@ -169,6 +175,10 @@ def refusal(
             403,
             f"Cross-origin request from {origin!r} refused: the emulator serves only its own origin "
             f"(http://localhost:{port}) and names allowed with --allow-host.",
+        )
+    if fetch_site is not None and fetch_site.strip().lower() not in _OWN_FETCH_SITES:
+        return Refusal(
+            403, f"Request from another site refused (Sec-Fetch-Site: {fetch_site!r}): the emulator serves no web page."
         )
     needs_json = json_only and method.upper() in STATE_CHANGING_METHODS
     if needs_json and (content_type is None or _media_type(content_type) not in _JSON_TYPES):

@@ -163,6 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             port=self.server.port,
             allowed_hosts=policy.allowed_hosts,
             json_only=policy.json_only,
+            fetch_site=self.headers.get("Sec-Fetch-Site"),
         )
         if refusal is not None:
             raise _BadRequest(refusal_error(refusal))

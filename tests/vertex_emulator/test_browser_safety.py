@@ -113,6 +113,14 @@ def test_loopback_hosts_and_own_origins_are_served(emulator: Emulator, clients: 
     assert [job.display_name for job in custom_jobs(clients)] == ["pwned"]
 
 
+def test_requests_a_browser_marks_as_from_another_site_are_refused(emulator: Emulator) -> None:
+    for site in ("cross-site", "same-site"):  # same-site: e.g. a page of another dev server on localhost
+        status, answer = send(emulator, "GET", JOBS, headers={"Sec-Fetch-Site": site})
+        assert (status, answer["error"]["status"]) == (403, "PERMISSION_DENIED")
+    for site in ("same-origin", "none"):  # the address bar, or a page the emulator served (none today)
+        assert send(emulator, "GET", JOBS, headers={"Sec-Fetch-Site": site})[0] == 200
+
+
 def test_the_control_plane_has_no_side_effect_a_page_can_reach(emulator: Emulator, clients: GapicClients) -> None:
     clients.job.create_custom_job(parent=location_parent(), custom_job=bodies.custom_job())
     assert send(emulator, "GET", "/_emulator/reset")[0] == 404  # an <img src=...> cannot reset it

@@ -46,7 +46,7 @@ def _is_host_name(host: str) -> bool:
 def endpoint_problem(endpoint: str) -> str | None:
     """What is wrong with a ``vertex:endpoint``: ``host[:port]`` or ``https://host[:port]`` for Google Cloud,
     ``http://`` only to a loopback address (the local emulator); nothing else in the URL."""
-    if any(char.isspace() or not char.isprintable() or char in "\\@" for char in endpoint):
+    if any(char.isspace() or not char.isprintable() or char in "\\@#?" for char in endpoint):
         return f"must be a plain host (https://host[:port]), got {endpoint[:120]!r}"
     parts = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
     try:
@@ -56,7 +56,7 @@ def endpoint_problem(endpoint: str) -> str | None:
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http"):
         return f"must be https://host[:port] (or http:// to a local emulator), got {endpoint[:120]!r}"
-    if parts.path not in ("", "/") or parts.query or parts.fragment or not _is_host_name(host) or port == 0:
+    if parts.path or not _is_host_name(host) or port == 0:
         return f"must be a host with an optional port and nothing else, got {endpoint[:120]!r}"
     if parts.scheme == "http" and not _is_loopback(host):
         return f"http:// is only for an emulator on this machine (localhost, 127.0.0.1, ::1), got {endpoint[:120]!r}"
