@@ -1,4 +1,13 @@
-"""Trial suggestions from a StudySpec: grid search and seeded random search honouring scale types."""
+"""Trial suggestions from a StudySpec: grid search and seeded random search honouring scale types.
+
+- ``GRID_SEARCH``: every combination of the integer, categorical and discrete values once, in row-major order
+  (the first parameter changes slowest); doubles are refused, as the real service refuses them. The study ends
+  when the grid does (``maxTrialCount`` may stop it earlier).
+- ``RANDOM_SEARCH`` and the default algorithm: each parameter sampled on its scale (linear, log, reverse log),
+  reproducibly from the job's seed. A combination already suggested is never suggested again while an
+  unexplored one remains: a finite space (no doubles) of ``n`` combinations gets ``n`` distinct trials before
+  any repeats. (Vertex's default algorithm is Bayesian optimisation; the emulator explores at random.)
+"""
 
 from __future__ import annotations
 
@@ -101,9 +110,35 @@ def suggestions(study_spec: Mapping[str, Any], seed: int = 0) -> Iterator[dict[s
     return _random(parameters, random.Random(seed))
 
 
+_RESAMPLES = 32
+"""Draws on the parameters' own scales before a repeat is replaced by an unexplored combination."""
+_ENUMERABLE = 100_000
+"""The largest finite space whose unexplored combinations are listed to pick from."""
+
+
+def _space(parameters: Sequence[Parameter]) -> list[Sequence[ParameterValue]] | None:
+    """Each parameter's values if the space is finite (no doubles), else ``None``."""
+    if any(parameter.kind == "double" for parameter in parameters):
+        return None
+    return [parameter.grid_values() for parameter in parameters]
+
+
 def _random(parameters: Sequence[Parameter], rng: random.Random) -> Iterator[dict[str, ParameterValue]]:
+    ids = [parameter.parameter_id for parameter in parameters]
+    space = _space(parameters)
+    size = math.prod(len(values) for values in space) if space is not None else math.inf
+    seen: set[tuple[ParameterValue, ...]] = set()
     while True:
-        yield {parameter.parameter_id: parameter.sample(rng) for parameter in parameters}
+        draw = tuple(parameter.sample(rng) for parameter in parameters)
+        for _ in range(_RESAMPLES):
+            if draw not in seen or len(seen) >= size:
+                break
+            draw = tuple(parameter.sample(rng) for parameter in parameters)
+        if draw in seen and len(seen) < size <= _ENUMERABLE and space is not None:
+            unexplored = [combination for combination in itertools.product(*space) if combination not in seen]
+            draw = rng.choice(unexplored)
+        seen.add(draw)
+        yield dict(zip(ids, draw, strict=True))
 
 
 def format_value(value: ParameterValue) -> str:

@@ -71,3 +71,30 @@ def test_trial_arguments() -> None:
     assert trial_arguments({"max-depth": 3, "lr": 0.01, "opt": "adam", "batch": 32.0}) == [
         "--max-depth=3", "--lr=0.01", "--opt=adam", "--batch=32",
     ]
+
+
+def _integer_study(low: int, high: int) -> dict[str, object]:
+    return study([{"parameterId": "max-depth", "integerValueSpec": {"minValue": str(low), "maxValue": str(high)}}])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_search_repeats_nothing_while_values_remain(seed: int) -> None:
+    # The local stack's study: max-depth from 2 to 6 (it used to try 5 twice).
+    trials = [s["max-depth"] for s in itertools.islice(suggestions(_integer_study(2, 6), seed=seed), 5)]
+    assert sorted(trials) == [2, 3, 4, 5, 6]
+
+
+def test_random_search_covers_a_finite_space_of_several_parameters_before_repeating() -> None:
+    spec = study([
+        {"parameterId": "depth", "integerValueSpec": {"minValue": "1", "maxValue": "3"}},
+        {"parameterId": "loss", "categoricalValueSpec": {"values": ["log", "hinge"]}},
+        {"parameterId": "alpha", "discreteValueSpec": {"values": [0.1, 1.0]}},
+    ])
+    combinations = [tuple(s.values()) for s in itertools.islice(suggestions(spec, seed=3), 12)]
+    assert len(set(combinations)) == 12  # 3 x 2 x 2: every one once
+    assert len(list(itertools.islice(suggestions(spec, seed=3), 30))) == 30  # then it goes on, repeating
+
+
+def test_random_search_in_a_huge_space_still_never_repeats_early() -> None:
+    trials = [s["max-depth"] for s in itertools.islice(suggestions(_integer_study(0, 10**9), seed=0), 200)]
+    assert len(set(trials)) == 200
