@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from google.rpc import code_pb2
+
 
 class ApiError(Exception):
     """An error the API answers with; subclasses fix the canonical code and HTTP status."""
 
-    code: ClassVar[int] = 2
+    code: ClassVar[int] = code_pb2.UNKNOWN
     status: ClassVar[str] = "UNKNOWN"
     http_status: ClassVar[int] = 500
 
@@ -47,11 +49,11 @@ class ApiError(Exception):
 class Cancelled(ApiError):
     """Only inside operations and jobs (never an HTTP answer): the google.rpc.Code of a cancelled one."""
 
-    code, status, http_status = 1, "CANCELLED", 499
+    code, status, http_status = code_pb2.CANCELLED, "CANCELLED", 499
 
 
 class InvalidArgument(ApiError):
-    code, status, http_status = 3, "INVALID_ARGUMENT", 400
+    code, status, http_status = code_pb2.INVALID_ARGUMENT, "INVALID_ARGUMENT", 400
 
 
 class MethodNotAllowed(InvalidArgument):
@@ -75,7 +77,7 @@ class HeadersTooLarge(InvalidArgument):
 
 
 class PermissionDenied(ApiError):
-    code, status, http_status = 7, "PERMISSION_DENIED", 403
+    code, status, http_status = code_pb2.PERMISSION_DENIED, "PERMISSION_DENIED", 403
 
 
 class MisdirectedRequest(PermissionDenied):
@@ -83,35 +85,35 @@ class MisdirectedRequest(PermissionDenied):
 
 
 class FailedPrecondition(ApiError):
-    code, status, http_status = 9, "FAILED_PRECONDITION", 400
+    code, status, http_status = code_pb2.FAILED_PRECONDITION, "FAILED_PRECONDITION", 400
 
 
 class NotFound(ApiError):
-    code, status, http_status = 5, "NOT_FOUND", 404
+    code, status, http_status = code_pb2.NOT_FOUND, "NOT_FOUND", 404
 
 
 class AlreadyExists(ApiError):
-    code, status, http_status = 6, "ALREADY_EXISTS", 409
+    code, status, http_status = code_pb2.ALREADY_EXISTS, "ALREADY_EXISTS", 409
 
 
 class Aborted(ApiError):
-    code, status, http_status = 10, "ABORTED", 409
+    code, status, http_status = code_pb2.ABORTED, "ABORTED", 409
 
 
 class ResourceExhausted(ApiError):
-    code, status, http_status = 8, "RESOURCE_EXHAUSTED", 429
+    code, status, http_status = code_pb2.RESOURCE_EXHAUSTED, "RESOURCE_EXHAUSTED", 429
 
 
 class Internal(ApiError):
-    code, status, http_status = 13, "INTERNAL", 500
+    code, status, http_status = code_pb2.INTERNAL, "INTERNAL", 500
 
 
 class Unimplemented(ApiError):
-    code, status, http_status = 12, "UNIMPLEMENTED", 501
+    code, status, http_status = code_pb2.UNIMPLEMENTED, "UNIMPLEMENTED", 501
 
 
 class Unavailable(ApiError):
-    code, status, http_status = 14, "UNAVAILABLE", 503
+    code, status, http_status = code_pb2.UNAVAILABLE, "UNAVAILABLE", 503
 
 
 ERRORS_BY_STATUS: dict[str, type[ApiError]] = {

@@ -13,11 +13,13 @@ Runs never raise these out of ``wait()``: they become a FAILED outcome whose ``e
 
 from __future__ import annotations
 
+from google.rpc import code_pb2
+
 
 class ExecutionError(Exception):
     """Base class; ``code`` is the google.rpc.Code the resource's ``error.code`` gets."""
 
-    code = 13
+    code: int = code_pb2.INTERNAL
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -25,7 +27,7 @@ class ExecutionError(Exception):
 
 
 class InvalidSpecError(ExecutionError):
-    code = 3
+    code = code_pb2.INVALID_ARGUMENT
 
 
 class ImageNotMappedError(InvalidSpecError):
@@ -33,12 +35,12 @@ class ImageNotMappedError(InvalidSpecError):
 
 
 class ObjectNotFoundError(ExecutionError):
-    code = 5
+    code = code_pb2.NOT_FOUND
 
 
 class UnsupportedError(ExecutionError):
-    code = 12
+    code = code_pb2.UNIMPLEMENTED
 
 
 class DependencyError(ExecutionError):
-    code = 9
+    code = code_pb2.FAILED_PRECONDITION

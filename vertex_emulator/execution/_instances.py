@@ -16,12 +16,12 @@ import struct
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
+from google.rpc import code_pb2
+
 from ._errors import InvalidSpecError, UnsupportedError
 from ._object_store import ObjectStore, expand_uris
 
 FORMATS = ("jsonl", "csv", "file-list", "tf-record", "tf-record-gzip")
-_NOT_FOUND_CODE = 5
-_INVALID_ARGUMENT_CODE = 3
 
 
 class Instance(NamedTuple):
@@ -57,7 +57,7 @@ class InstanceReader:
             try:
                 stream = self._store.open_read(uri)
             except FileNotFoundError:
-                self.partial_failures.append({"code": _NOT_FOUND_CODE, "message": f"{uri} does not exist"})
+                self.partial_failures.append({"code": code_pb2.NOT_FOUND, "message": f"{uri} does not exist"})
                 continue
             self.files_read += 1
             with stream:

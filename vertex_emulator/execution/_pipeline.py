@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from google.rpc import code_pb2
+
 from vertex_emulator._schemas import CUSTOM_TASK, TUNING_TASK
 
 from . import _spec
@@ -21,11 +23,9 @@ from ._run import BackgroundRun, Outcome, RunState
 from ._training import TrainingOutcome, TrainingRun
 from ._tuning import TuningObserver, TuningOutcome, TuningRun
 
-_NO_MODEL_CODE = 9
-
 
 class _NoModel(InvalidSpecError):
-    code = _NO_MODEL_CODE
+    code = code_pb2.FAILED_PRECONDITION
 
 
 @dataclass(frozen=True, kw_only=True)

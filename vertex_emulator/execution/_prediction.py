@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
+from google.rpc import code_pb2
+
 from . import _spec
 from ._context import ExecutionContext
 from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
@@ -21,7 +23,6 @@ DEFAULT_BATCH_SIZE = 64
 _RESULTS_FILE = "prediction.results-00000-of-00001"
 _ERRORS_FILE = "prediction.errors_stats-00000-of-00001"
 _MAX_PARTIAL_FAILURES = 20
-_FAILED_CODE = 13
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,7 +181,7 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
             )
         if self._failed and not self._succeeded:
             return self._ended(
-                RunState.FAILED, _FAILED_CODE,
+                RunState.FAILED, code_pb2.INTERNAL,
                 f"All {self._failed} instances failed; see {join_uri(directory, _ERRORS_FILE)}",
             )
         return self._ended(RunState.SUCCEEDED, 0, "")

@@ -11,12 +11,11 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from google.rpc import code_pb2
+
 from ._errors import ExecutionError
 
 _log = logging.getLogger(__name__)
-
-CANCELLED_CODE = 1
-INTERNAL_CODE = 13
 
 
 class RunState(str, Enum):
@@ -124,7 +123,7 @@ class BackgroundRun(ABC, Generic[OutcomeT]):
         """Stop what is running now (kill processes); called from the cancelling thread."""
 
     def _cancelled(self) -> OutcomeT:
-        return self._ended(RunState.CANCELLED, CANCELLED_CODE, "The job was cancelled.")
+        return self._ended(RunState.CANCELLED, code_pb2.CANCELLED, "The job was cancelled.")
 
     # -- internals ------------------------------------------------------------------------------
     def _main(self) -> None:
@@ -134,10 +133,10 @@ class BackgroundRun(ABC, Generic[OutcomeT]):
             outcome = self._ended(RunState.FAILED, error.code, error.message)
         except Exception as error:  # a bug here must still end the job, with a message
             _log.exception("run failed unexpectedly")
-            outcome = self._ended(RunState.FAILED, INTERNAL_CODE, f"Internal error in the emulator: {error!r}")
+            outcome = self._ended(RunState.FAILED, code_pb2.INTERNAL, f"Internal error in the emulator: {error!r}")
         if self.cancel_requested and outcome.state is RunState.FAILED:
             # Failures caused by the cancel itself (killed processes) are the cancel.
-            outcome = replace(outcome, state=RunState.CANCELLED, error_code=CANCELLED_CODE,
+            outcome = replace(outcome, state=RunState.CANCELLED, error_code=code_pb2.CANCELLED,
                               error_message="The job was cancelled.")
         self._outcome = outcome
         self._finished.set()

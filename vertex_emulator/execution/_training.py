@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from google.rpc import code_pb2
+
 from . import _spec
 from ._context import ExecutionContext
 from ._environment import (
@@ -26,8 +28,6 @@ from ._packages import fetch_packages, prepare_venv
 from ._processes import LocalProcess, describe_exit, stop_all
 from ._run import BackgroundRun, Outcome, RunState
 
-DEADLINE_EXCEEDED_CODE = 4
-_TRAINING_FAILED_CODE = 3
 _POLL_SECONDS = 0.05
 
 
@@ -217,7 +217,7 @@ class TrainingRun(BackgroundRun[TrainingOutcome]):
                 stop_all(processes, self._context.kill_grace_seconds)
                 return self._ended(
                     RunState.FAILED,
-                    DEADLINE_EXCEEDED_CODE,
+                    code_pb2.DEADLINE_EXCEEDED,
                     f"The job ran longer than its scheduling.timeout of {timeout:g}s and was stopped.\n"
                     f"Last lines of the log of {primary.name} ({primary.log_path}):\n{primary.tail()}",
                 )
@@ -229,7 +229,7 @@ class TrainingRun(BackgroundRun[TrainingOutcome]):
         assert process.returncode is not None
         return self._ended(
             RunState.FAILED,
-            _TRAINING_FAILED_CODE,
+            code_pb2.INVALID_ARGUMENT,
             f"The replica {process.name} {describe_exit(process.returncode)}. Termination reason: Error.\n"
             f"Last lines of its log ({process.log_path}):\n{process.tail()}",
         )

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from google.rpc import code_pb2
+
 from . import _spec
 from ._context import ExecutionContext
 from ._errors import InvalidSpecError
@@ -19,7 +21,6 @@ from ._study import ParameterValue, parameters_json, suggestions, trial_argument
 from ._training import TrainingOutcome, TrainingRun
 
 JsonDict = dict[str, Any]
-_TRIALS_FAILED_CODE = 9
 
 
 class TuningObserver:
@@ -188,11 +189,11 @@ class TuningRun(BackgroundRun[TuningOutcome]):
         if failures >= max_failed:
             return self._ended(
                 RunState.FAILED,
-                _TRIALS_FAILED_CODE,
+                code_pb2.FAILED_PRECONDITION,
                 f"{failures} trials failed, which reaches maxFailedTrialCount ({max_failed}). {last_error}",
             )
         if self._best_trial_id is None:
-            return self._ended(RunState.FAILED, _TRIALS_FAILED_CODE, f"No trial succeeded. {last_error}")
+            return self._ended(RunState.FAILED, code_pb2.FAILED_PRECONDITION, f"No trial succeeded. {last_error}")
         return TuningOutcome(state=RunState.SUCCEEDED, trials=self.trials(), best_trial_id=self._best_trial_id)
 
     def _launch(
