@@ -92,8 +92,9 @@ class ProviderConfig:
     """First backoff of a retried call (``vertex:retryInitialDelay``); it doubles up to 30 s."""
     retry_timeout: float = 600.0
     """How long one call keeps being retried on transient errors (``vertex:retryTimeout``)."""
-    poll_initial_interval: float = 2.0
-    """First wait between two polls of a running job (``vertex:pollInitialInterval``); it grows to 55 s."""
+    poll_initial_interval: float = 5.0
+    """First wait between two polls of a running job, and the shortest (``vertex:pollInitialInterval``); it grows
+    to a tenth of the time already waited, at most 60 s."""
 
     @classmethod
     def from_stack(cls, config: ConfigSource) -> ProviderConfig:
@@ -117,9 +118,9 @@ class ProviderConfig:
             project=first("vertex:project", "gcp:project"),
             location=first("vertex:location", "gcp:region"),
             endpoint=first("vertex:endpoint"),
-            retry_initial_delay=seconds("vertex:retryInitialDelay", 0.5),
-            retry_timeout=seconds("vertex:retryTimeout", 600.0),
-            poll_initial_interval=seconds("vertex:pollInitialInterval", 2.0),
+            retry_initial_delay=seconds("vertex:retryInitialDelay", cls.retry_initial_delay),
+            retry_timeout=seconds("vertex:retryTimeout", cls.retry_timeout),
+            poll_initial_interval=seconds("vertex:pollInitialInterval", cls.poll_initial_interval),
         )
 
     @property

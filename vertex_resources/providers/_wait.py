@@ -28,14 +28,16 @@ def is_success(state: str | None) -> bool:
 @dataclass(frozen=True)
 class PollPolicy:
     """Poll intervals grow from ``initial`` by ``factor`` up to ``cap``, and never exceed ``elapsed_share`` of the
-    time already waited (so a short job is noticed soon after it ends, and a long one costs few calls).
-    Each interval is shortened by a random jitter of up to ``jitter`` so many waiters do not poll in step."""
+    time already waited: a job that ends is noticed within about a tenth of its duration, and a long one costs
+    few calls (worst cases over every duration: ``benchmarks/provider_polling_worst_case.py``). ``initial`` is
+    also the shortest interval. Each interval is shortened by a random jitter of up to ``jitter`` so many
+    waiters do not poll in step (small: it adds calls to every wait)."""
 
-    initial: float = 2.0
+    initial: float = 5.0
     factor: float = 1.6
-    cap: float = 55.0
-    elapsed_share: float = 0.25
-    jitter: float = 0.2
+    cap: float = 60.0
+    elapsed_share: float = 0.098
+    jitter: float = 0.02
     progress_every: float = 60.0
 
     def next_interval(self, previous: float | None, elapsed: float, rng: random.Random) -> float:
