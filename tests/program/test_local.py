@@ -27,6 +27,11 @@ def _checkout(root: Path, port: int) -> Path:
     checkout = root / "checkout"
     shutil.copytree(ROOT, checkout, ignore=NOT_COPIED, symlinks=True)
     (checkout / "venv").symlink_to(ROOT / "venv")
+    # The shared virtualenv has the library installed (editable) from this repository: the copy must not
+    # re-point it at itself (it is deleted after the test).
+    requirements = checkout / "requirements.txt"
+    kept = [line for line in requirements.read_text().splitlines(True) if not line.startswith("-e ")]
+    requirements.write_text("".join(kept))
     stack_file = checkout / "stacks" / "Pulumi.local.yaml"
     stack = yaml.safe_load(stack_file.read_text())
     stack["config"]["vertex:endpoint"] = f"http://127.0.0.1:{port}"

@@ -159,6 +159,8 @@ def test_the_local_stack_through_the_real_cli(tmp_path: Path) -> None:
         _rest(emulator, "DELETE", after["batch_prediction_job"])
         refresh = project.pulumi("refresh", "--yes")
         assert _operations(refresh).get("dataset") == "updated", refresh
+        assert "pulumi-python:dynamic/vertex:Dataset dataset updated" in refresh
+        assert re.search(r"Dataset dataset update.*\[diff: ~labels\]", refresh), refresh  # nothing but the label
         assert _operations(refresh).get("batch-prediction") == "deleted", refresh
         converged = project.pulumi("up", "--yes")
         assert _operations(converged).get("batch-prediction") == "created", converged

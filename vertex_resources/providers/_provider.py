@@ -33,7 +33,7 @@ from ..specs._types import CREATE_KEY_LABEL
 from ..specs.diff import diff_specs, field_changes
 from ._api import TRANSIENT_ERRORS, Session
 from ._config import ENDPOINT_KEY, LOCATION_KEY, PROJECT_KEY, Placement, ProviderConfig
-from ._inputs import check_problems, plain_inputs, spec_inputs
+from ._inputs import UNKNOWN, check_problems, plain_inputs, spec_inputs
 from ._kind import KindApi
 from ._wait import PollPolicy, is_success, is_terminal, wait_until_terminal
 
@@ -104,7 +104,12 @@ class VertexProvider(ResourceProvider):
         ]
         for note in notes:
             print(f"warning: {self.api_type.kind} {note}", file=sys.stderr, flush=True)
-        return CheckResult(news, failures)
+        if failures:
+            return CheckResult(news, failures)
+        # The engine keeps what check returns as the resource's inputs: in their canonical form (a schema
+        # shorthand expanded, numbers as the API types them), refresh and diffs compare like with like.
+        canonical = plain_inputs(self.spec_type, news)
+        return CheckResult({**news, **{k: v for k, v in canonical.items() if k in news and v != UNKNOWN}}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old = plain_inputs(self.spec_type, olds)
