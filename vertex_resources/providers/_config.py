@@ -48,11 +48,11 @@ def endpoint_problem(endpoint: str) -> str | None:
     ``http://`` only to a loopback address (the local emulator); nothing else in the URL."""
     if any(char.isspace() or not char.isprintable() or char in "\\@#?" for char in endpoint):
         return f"must be a plain host (https://host[:port]), got {endpoint[:120]!r}"
-    parts = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
     try:
+        parts = urllib.parse.urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
         port = parts.port
-    except ValueError:
-        return f"has an invalid port, got {endpoint[:120]!r}"
+    except ValueError:  # an unbalanced IPv6 bracket, a port that is no number ...
+        return f"must be a host with an optional port, got {endpoint[:120]!r}"
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http"):
         return f"must be https://host[:port] (or http:// to a local emulator), got {endpoint[:120]!r}"
@@ -125,7 +125,7 @@ class ProviderConfig:
 
     @property
     def is_emulator(self) -> bool:
-        return bool(self.endpoint) and urllib.parse.urlsplit(self.endpoint or "").scheme == "http"
+        return bool(self.endpoint) and self.endpoint.lower().startswith("http://")
 
     def placement(self, project: str | None, location: str | None) -> Placement:
         """The resource's own project/location override the stack's."""

@@ -62,7 +62,11 @@ class ResourceBase(Named):
 
 @functools.cache
 def _same_location_fields(model_type: type[ApiModel]) -> tuple[str, ...]:
-    return tuple(name for name, field in model_type.model_fields.items() if _marked(field.annotation))
+    return tuple(
+        name
+        for name, field in model_type.model_fields.items()
+        if any(isinstance(meta, SameLocation) for meta in field.metadata) or _marked(field.annotation)
+    )
 
 
 def _marked(annotation: Any) -> bool:

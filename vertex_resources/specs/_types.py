@@ -40,6 +40,7 @@ __all__ = [
     "EnvVarName",
     "GcsPrefix",
     "GcsUri",
+    "ImageUri",
     "Int32",
     "Int64",
     "IpRangeName",
@@ -49,6 +50,7 @@ __all__ = [
     "NetworkName",
     "PositiveDuration",
     "ProjectId",
+    "PythonModule",
     "Region",
     "ResourceLabels",
     "SameLocation",
@@ -350,7 +352,23 @@ IpRangeName = Annotated[
     str,
     _matching(_RFC1035, "reserved IP range names are 1-63 lowercase letters, digits and '-', starting with a letter"),
 ]
-_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# A container image reference (the OCI distribution grammar): [host[:port]/]path[:tag][@digest].
+_IMAGE_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_HOST_PART = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_IMAGE_HOST = rf"(?:{_HOST_PART}(?:\.{_HOST_PART})*(?::[0-9]{{1,5}})?/)?"
+ImageUri = Annotated[
+    str,
+    _matching(
+        rf"{_IMAGE_HOST}{_IMAGE_PART}(?:/{_IMAGE_PART})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}})?(?:@sha256:[0-9a-f]{{64}})?",
+        "must be a container image like us-docker.pkg.dev/project/repo/image:tag (lowercase path, optional tag or "
+        "@sha256 digest)",
+    ),
+]
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+PythonModule = Annotated[
+    str, _matching(rf"{_IDENTIFIER}(?:\.{_IDENTIFIER})*", "must be a Python module name like trainer.task")
+]
+_ENV_NAME = _IDENTIFIER
 EnvVarName = Annotated[
     str, _matching(_ENV_NAME, "environment variable names are letters, digits and '_', not starting with a digit")
 ]

@@ -27,12 +27,14 @@ from ._types import (
     EnvVarName,
     GcsPrefix,
     GcsUri,
+    ImageUri,
     Int32,
     Int64,
     IpRangeName,
     KmsKeyName,
     NetworkName,
     PositiveDuration,
+    PythonModule,
     ServiceAccount,
     TensorboardName,
 )
@@ -113,7 +115,7 @@ class ContainerSpec(ApiModel):
     CMD; only ``args`` keeps ENTRYPOINT with ``args`` in place of CMD; both replace both.
     """
 
-    image_uri: str = Field(min_length=1)
+    image_uri: ImageUri
     command: list[str] | None = None
     args: list[str] | None = None
     env: list[EnvVar] | None = None
@@ -125,9 +127,9 @@ class ContainerSpec(ApiModel):
 class PythonPackageSpec(ApiModel):
     """Python package(s) in Cloud Storage run with ``python -m python_module args`` on a prebuilt image."""
 
-    executor_image_uri: str = Field(min_length=1)
+    executor_image_uri: ImageUri
     package_uris: list[GcsUri] = Field(min_length=1)
-    python_module: str = Field(min_length=1)
+    python_module: PythonModule
     args: list[str] | None = None
     env: list[EnvVar] | None = None
 

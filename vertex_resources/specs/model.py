@@ -16,6 +16,7 @@ from ._types import (
     DisplayName,
     GcsPrefix,
     GcsUri,
+    ImageUri,
     Int32,
     Labels,
     ModelName,
@@ -54,7 +55,7 @@ class Port(ApiModel):
 class ModelContainerSpec(ApiModel):
     """The serving container: it listens on AIP_HTTP_PORT and answers AIP_PREDICT_ROUTE / AIP_HEALTH_ROUTE."""
 
-    image_uri: str = Field(min_length=1)
+    image_uri: ImageUri
     command: list[str] | None = None
     args: list[str] | None = None
     env: list[EnvVar] | None = None

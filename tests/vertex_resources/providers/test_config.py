@@ -41,3 +41,38 @@ def test_the_pickled_provider_holds_no_client_and_no_configuration() -> None:
     restored = dill.loads(base64.b64decode(serialize_provider(provider)))
     assert restored._sessions == {}  # ... but never in state
     assert restored._config == ProviderConfig()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "us-central1-aiplatform.googleapis.com",
+        "https://europe-west4-aiplatform.googleapis.com:443",
+        "http://127.0.0.1:8765",
+        "http://localhost:8765",
+        "http://[::1]:8765",
+    ],
+)
+def test_a_plain_https_host_or_a_loopback_emulator_is_an_endpoint(endpoint: str) -> None:
+    config = ProviderConfig(project="acme-ml", location="us-central1", endpoint=endpoint)
+    assert config.config_problems() == []
+    assert config.api_endpoint("us-central1") == endpoint
+    assert config.is_emulator == endpoint.startswith("http://")
+
+
+def test_the_regional_host_is_built_only_from_a_region_and_bad_stack_values_name_their_key() -> None:
+    config = ProviderConfig(project="123456789012", location="europe-west4")
+    assert config.api_endpoint("europe-west4") == "europe-west4-aiplatform.googleapis.com"
+    assert config.placement(None, None).parent == "projects/123456789012/locations/europe-west4"
+    with pytest.raises(ConfigError, match=r"vertex:location \(or gcp:region\): a location is a Google Cloud region"):
+        config.api_endpoint("evil.example#")
+    bad = ProviderConfig(project="Acme", location="global", endpoint="http://10.0.0.8:8765")
+    assert [key for key, _ in bad.config_problems()] == [
+        "vertex:project (or gcp:project)",
+        "vertex:location (or gcp:region)",
+        "vertex:endpoint",
+    ]
+    with pytest.raises(ConfigError, match=r"project is its id.*not in 'global'"):
+        bad.placement(None, None)
+    with pytest.raises(ConfigError, match="vertex:endpoint http:// is only for an emulator on this machine"):
+        bad.api_endpoint("us-central1")

@@ -172,6 +172,7 @@ def test_a_location_never_becomes_a_host(credentials: Recorder, template: str) -
         "ftp://127.0.0.1:{port}",
         "http://evil.example:{port}",
         "http://127.0.0.1:{port} ",
+        "http://[127.0.0.1:{port}",
     ],
 )
 def test_an_endpoint_must_be_a_plain_host_and_http_only_on_this_machine(credentials: Recorder, template: str) -> None:

@@ -39,14 +39,14 @@ machine = st.one_of(
     ),
 )
 container = st.fixed_dictionaries(
-    {"image_uri": names.map(lambda n: f"gcr.io/p/{n}:1")},
+    {"image_uri": st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6})?", fullmatch=True).map(lambda n: f"gcr.io/p/{n}:1")},
     optional={"command": st.lists(words, max_size=3), "args": st.lists(words, max_size=3), "env": env},
 )
 package = st.fixed_dictionaries(
     {
         "executor_image_uri": st.just("us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0:latest"),
         "package_uris": st.lists(gcs_uris, min_size=1, max_size=3),
-        "python_module": names.map(lambda n: f"trainer.{n}"),
+        "python_module": st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True).map(lambda n: f"trainer.{n}"),
     },
     optional={"args": st.lists(words, max_size=3), "env": env},
 )

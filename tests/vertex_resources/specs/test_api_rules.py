@@ -17,7 +17,7 @@ from vertex_resources.specs import (
 )
 from vertex_resources.specs.dataset import IMPORT_SCHEMAS
 
-from .cases import BASES, JOB, MODEL, POOL, Case, assert_rule, case_id
+from .cases import BASES, JOB, MODEL, PACKAGE_POOL, POOL, Case, assert_rule, case_id
 
 CJ, HPT, TP = CustomJobDefinition, HyperparameterTuningJobDefinition, TrainingPipelineDefinition
 DS, MD, BP = DatasetDefinition, ModelDefinition, BatchPredictionJobDefinition
@@ -31,6 +31,7 @@ BOARD = "projects/acme-ml/locations/us-central1/tensorboards/123"
 BOARD_EAST = BOARD.replace("us-central1", "us-east1")
 NETWORK = "projects/123456789/global/networks/ml-vpc"
 INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1
+PACKAGE = PACKAGE_POOL["python_package_spec"]
 
 
 def _machine(machine_type: str, accelerator: str | None = None, count: int | None = None) -> dict[str, Any]:
@@ -169,6 +170,14 @@ API_CASES: list[Case] = [
      [{"name": "_MY_VAR2", "value": ""}]),
     (MD, "container_spec.env", [{"name": "2FAST", "value": "1"}], "container_spec.env[0].name",
      "not starting with a digit", [{"name": "FAST2", "value": "1"}]),
+    # container images and Python modules
+    (CJ, f"{POOL0}.container_spec.image_uri", "gcr.io/Acme/Trainer:1", "job_spec.worker_pool_specs[0].container_spec"
+     ".image_uri", "must be a container image", "gcr.io/acme/trainer@sha256:" + "0" * 64),
+    (MD, "container_spec.image_uri", "serve me", "container_spec.image_uri", "must be a container image",
+     "python:3.11"),
+    (CJ, POOL0, {**PACKAGE_POOL, "python_package_spec": {**PACKAGE, "python_module": "trainer/task.py"}},
+     "job_spec.worker_pool_specs[0].python_package_spec.python_module", "Python module name",
+     {**PACKAGE_POOL, "python_package_spec": {**PACKAGE, "python_module": "trainer_2.task"}}),
     # datasets: known schemas, imports that match the dataset
     (DS, "metadata_schema_uri", "gs://acme/my-schema.yaml", "metadata_schema_uri", "must be one of tabular, image",
      "gs://google-cloud-aiplatform/schema/dataset/metadata/tabular_1.0.0.yaml"),
