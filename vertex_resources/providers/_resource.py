@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
 from pydantic import BaseModel
 
-from ..specs import EncryptionSpec
 from ..specs._base import FieldKind
 from ..specs.diff import field_changes
 from ._provider import VertexProvider
 
-__all__ = ["CommonArgs", "JobArgs", "JobResource", "VertexResource", "input_field_names", "output_names"]
+__all__ = ["JobResource", "VertexResource", "input_field_names", "output_names"]
 
 COMMON_OUTPUTS = ("resource_id", "project", "location")
 
@@ -50,26 +47,6 @@ def _as_input(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_as_input(item) for item in value]
     return value
-
-
-@dataclass(kw_only=True)
-class CommonArgs:
-    """Inputs every kind has. ``project`` and ``location`` override the stack's ``vertex:project`` and
-    ``vertex:location``; a change of either replaces the resource."""
-
-    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
-    encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
-    project: pulumi.Input[str] | None = None
-    location: pulumi.Input[str] | None = None
-
-
-@dataclass(kw_only=True)
-class JobArgs(CommonArgs):
-    """Inputs of the long-running kinds: create waits for the end unless ``wait_for_completion`` is false, at
-    most ``wait_timeout`` (default 24 h). Changing either makes no API call."""
-
-    wait_for_completion: bool | None = None
-    wait_timeout: timedelta | str | int | None = None
 
 
 class VertexResource(Resource):

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from ..specs import (
-    BatchDedicatedResources,
-    BatchPredictionInputConfig,
     BatchPredictionJobDefinition,
-    BatchPredictionOutputConfig,
-    InstanceConfig,
-    ManualBatchTuningParameters,
 )
+from ._args import BatchPredictionJobArgs
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import JobArgs, JobResource
+from ._resource import JobResource
 
 __all__ = ["BatchPredictionJob", "BatchPredictionJobArgs", "BatchPredictionJobProvider"]
 
@@ -38,22 +33,6 @@ class BatchPredictionJobApi(JobKind):
 class BatchPredictionJobProvider(VertexProvider):
     api_type = BatchPredictionJobApi
 
-
-@dataclass(kw_only=True)
-class BatchPredictionJobArgs(JobArgs):
-    """Inputs of a BatchPredictionJob; every field replaces the job when it changes. ``model`` takes a model
-    name (``TrainingPipeline.model_name``), optionally with ``@version`` or ``@alias``."""
-
-    display_name: pulumi.Input[str]
-    model: pulumi.Input[str]
-    input_config: pulumi.Input[BatchPredictionInputConfig | Mapping[str, Any]]
-    output_config: pulumi.Input[BatchPredictionOutputConfig | Mapping[str, Any]]
-    dedicated_resources: pulumi.Input[BatchDedicatedResources | Mapping[str, Any]] | None = None
-    manual_batch_tuning_parameters: pulumi.Input[ManualBatchTuningParameters | Mapping[str, Any]] | None = None
-    model_parameters: pulumi.Input[Any] | None = None
-    instance_config: pulumi.Input[InstanceConfig | Mapping[str, Any]] | None = None
-    generate_explanation: pulumi.Input[bool] | None = None
-    service_account: pulumi.Input[str] | None = None
 
 
 class BatchPredictionJob(JobResource, module="vertex", name="BatchPredictionJob"):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from ..specs import CustomJobDefinition, CustomJobSpec
+from ..specs import CustomJobDefinition
+from ._args import CustomJobArgs
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import JobArgs, JobResource
+from ._resource import JobResource
 
 __all__ = ["CustomJob", "CustomJobArgs", "CustomJobProvider"]
 
@@ -32,13 +31,6 @@ class CustomJobApi(JobKind):
 class CustomJobProvider(VertexProvider):
     api_type = CustomJobApi
 
-
-@dataclass(kw_only=True)
-class CustomJobArgs(JobArgs):
-    """Inputs of a CustomJob; every field replaces the job when it changes."""
-
-    display_name: pulumi.Input[str]
-    job_spec: pulumi.Input[CustomJobSpec | Mapping[str, Any]]
 
 
 class CustomJob(JobResource, module="vertex", name="CustomJob"):

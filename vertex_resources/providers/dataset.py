@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from google.api_core import exceptions as gexc
 
-from ..specs import DatasetDefinition, DatasetMetadata, ImportDataConfig
+from ..specs import DatasetDefinition
 from ._api import json_to_message, message_to_json
+from ._args import DatasetArgs
 from ._config import Placement
 from ._kind import LRO_TIMEOUT, KindApi
 from ._provider import VertexProvider
-from ._resource import CommonArgs, VertexResource
+from ._resource import VertexResource
 
 __all__ = ["Dataset", "DatasetArgs", "DatasetProvider"]
 
@@ -73,18 +72,6 @@ class DatasetApi(KindApi):
 class DatasetProvider(VertexProvider):
     api_type = DatasetApi
 
-
-@dataclass(kw_only=True)
-class DatasetArgs(CommonArgs):
-    """Inputs of a Dataset. ``display_name``, ``description`` and ``labels`` update in place; a change of any
-    other field replaces the dataset. ``metadata_schema_uri`` takes a schema URI or tabular, image, text, video,
-    time_series."""
-
-    display_name: pulumi.Input[str]
-    metadata_schema_uri: pulumi.Input[str]
-    metadata: pulumi.Input[DatasetMetadata | Mapping[str, Any]] | None = None
-    data_import_configs: pulumi.Input[Sequence[ImportDataConfig | Mapping[str, Any]]] | None = None
-    description: pulumi.Input[str] | None = None
 
 
 class Dataset(VertexResource, module="vertex", name="Dataset"):

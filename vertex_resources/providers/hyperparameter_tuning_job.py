@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from ..specs import CustomJobSpec, HyperparameterTuningJobDefinition, StudySpec
+from ..specs import HyperparameterTuningJobDefinition
+from ._args import HyperparameterTuningJobArgs
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import JobArgs, JobResource
+from ._resource import JobResource
 from ._trials import best_trial
 
 __all__ = ["HyperparameterTuningJob", "HyperparameterTuningJobArgs", "HyperparameterTuningJobProvider"]
@@ -32,17 +32,6 @@ class HyperparameterTuningJobApi(JobKind):
 class HyperparameterTuningJobProvider(VertexProvider):
     api_type = HyperparameterTuningJobApi
 
-
-@dataclass(kw_only=True)
-class HyperparameterTuningJobArgs(JobArgs):
-    """Inputs of a HyperparameterTuningJob; every field replaces the job when it changes."""
-
-    display_name: pulumi.Input[str]
-    study_spec: pulumi.Input[StudySpec | Mapping[str, Any]]
-    max_trial_count: pulumi.Input[int]
-    parallel_trial_count: pulumi.Input[int]
-    trial_job_spec: pulumi.Input[CustomJobSpec | Mapping[str, Any]]
-    max_failed_trial_count: pulumi.Input[int] | None = None
 
 
 class HyperparameterTuningJob(JobResource, module="vertex", name="HyperparameterTuningJob"):

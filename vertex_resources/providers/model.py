@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from google.api_core import exceptions as gexc
 
-from ..specs import ModelContainerSpec, ModelDefinition, PredictSchemata
+from ..specs import ModelDefinition
 from ._api import json_to_message, message_to_json
+from ._args import ModelArgs
 from ._config import Placement
 from ._kind import LRO_TIMEOUT, KindApi
 from ._provider import VertexProvider
-from ._resource import CommonArgs, VertexResource
+from ._resource import VertexResource
 
 __all__ = ["Model", "ModelArgs", "ModelProvider"]
 
@@ -108,22 +107,6 @@ class ModelProvider(VertexProvider):
     def _delete_before_replace(self, new: dict[str, Any]) -> bool:
         return bool(new.get("model_id"))  # a fixed model id cannot exist twice
 
-
-@dataclass(kw_only=True)
-class ModelArgs(CommonArgs):
-    """Inputs of a Model upload. ``display_name``, ``description`` and ``labels`` update in place; any other
-    change uploads a replacement. With ``parent_model`` the upload is a new version of that model."""
-
-    display_name: pulumi.Input[str]
-    artifact_uri: pulumi.Input[str]
-    container_spec: pulumi.Input[ModelContainerSpec | Mapping[str, Any]]
-    description: pulumi.Input[str] | None = None
-    predict_schemata: pulumi.Input[PredictSchemata | Mapping[str, Any]] | None = None
-    version_aliases: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
-    version_description: pulumi.Input[str] | None = None
-    parent_model: pulumi.Input[str] | None = None
-    model_id: pulumi.Input[str] | None = None
-    service_account: pulumi.Input[str] | None = None
 
 
 class Model(VertexResource, module="vertex", name="Model"):

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from google.api_core import exceptions as gexc
 
 from ..specs import (
-    CustomJobSpec,
-    HyperparameterTuningTask,
-    InputDataConfig,
-    ModelToUpload,
     TrainingPipelineDefinition,
 )
+from ._args import TrainingPipelineArgs
 from ._kind import JobKind
 from ._provider import VertexProvider
-from ._resource import JobArgs, JobResource
+from ._resource import JobResource
 from ._trials import best_trial
 from .custom_job import CustomJobApi
 from .hyperparameter_tuning_job import HyperparameterTuningJobApi
@@ -90,22 +86,6 @@ class TrainingPipelineProvider(VertexProvider):
             assert isinstance(api, TrainingPipelineApi)
             api.delete_artifacts(props)
 
-
-@dataclass(kw_only=True)
-class TrainingPipelineArgs(JobArgs):
-    """Inputs of a TrainingPipeline; every field replaces the pipeline when it changes (the API has no update).
-
-    Set exactly one of ``custom_task`` or ``tuning_task``.
-    """
-
-    display_name: pulumi.Input[str]
-    custom_task: pulumi.Input[CustomJobSpec | Mapping[str, Any]] | None = None
-    tuning_task: pulumi.Input[HyperparameterTuningTask | Mapping[str, Any]] | None = None
-    input_data_config: pulumi.Input[InputDataConfig | Mapping[str, Any]] | None = None
-    model_to_upload: pulumi.Input[ModelToUpload | Mapping[str, Any]] | None = None
-    delete_artifacts: bool | None = None
-    model_id: pulumi.Input[str] | None = None
-    parent_model: pulumi.Input[str] | None = None
 
 
 class TrainingPipeline(JobResource, module="vertex", name="TrainingPipeline"):
