@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from google.api_core import exceptions as gexc
 
+from ..errors import NotFoundError
 from ..specs import (
     CustomJobSpec,
     HyperparameterTuningTask,
@@ -67,7 +67,7 @@ class TrainingPipelineApi(JobKind):
             tuning = HyperparameterTuningJobApi(self.session)
             try:
                 trials = tuning.get(tuning_job).get("trials") or []
-            except gexc.NotFound:
+            except NotFoundError:
                 trials = []
             tuning.delete(tuning_job)
             for trial in trials:
