@@ -12,8 +12,9 @@ GET    /_emulator/jobs/held             -> {"names": [...]}
 POST   /_emulator/jobs/release          {"name", "outcome"?} (404 when the job is not held)
 GET    /_emulator/faults                -> {"rules": [...]}
 POST   /_emulator/faults                {"rules": [rule, ...], "seed"?} or one rule; rule = {"rpc", "fraction" |
-                                         "count", "status": "UNAVAILABLE" | "RESOURCE_EXHAUSTED" | null,
-                                         "latency_seconds", "after"}
+                                         "count", "status": "UNAVAILABLE" | "RESOURCE_EXHAUSTED" |
+                                         "PERMISSION_DENIED" | "NOT_FOUND" | "INVALID_ARGUMENT" |
+                                         "FAILED_PRECONDITION" | null, "message"?, "latency_seconds", "after"}
 DELETE /_emulator/faults                clear every rule
 GET    /_emulator/counters              -> {"requests": {rpc: n}, "faults": {rpc: n}}
 DELETE /_emulator/counters              zero the counters

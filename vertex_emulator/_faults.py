@@ -2,8 +2,10 @@
 
 A rule matches an RPC by name (or every API RPC when `rpc` is empty) and fires either on a `fraction` of the
 matching calls (seeded, so runs repeat) or on the next `count` calls. When it fires the call is delayed by
-`latency_seconds` and, if a `status` is set, answers UNAVAILABLE (503) or RESOURCE_EXHAUSTED (429); with
-`after` the call is carried out first and only its answer is replaced (the "lost response" case).
+`latency_seconds` and, if a `status` is set, answers with that status: the transient UNAVAILABLE (503) and
+RESOURCE_EXHAUSTED (429), or a refusal a client must report (PERMISSION_DENIED, NOT_FOUND, INVALID_ARGUMENT,
+FAILED_PRECONDITION), with `message` if given; with `after` the call is carried out first and only its answer is
+replaced (the "lost response" case).
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from vertex_emulator._errors import ApiError, ResourceExhausted, Unavailable
+from vertex_emulator._errors import (
+    ApiError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unavailable,
+)
 from vertex_emulator._limits import MAX_CONTROL_SECONDS, is_bounded_seconds
 
 _STATUSES: dict[str, type[ApiError]] = {
     "UNAVAILABLE": Unavailable,
     "RESOURCE_EXHAUSTED": ResourceExhausted,
+    "PERMISSION_DENIED": PermissionDenied,
+    "NOT_FOUND": NotFound,
+    "INVALID_ARGUMENT": InvalidArgument,
+    "FAILED_PRECONDITION": FailedPrecondition,
 }
 _STATUS_BY_HTTP = {"503": "UNAVAILABLE", "429": "RESOURCE_EXHAUSTED"}
 
@@ -37,6 +51,7 @@ class FaultRule:
     status: str | None = "UNAVAILABLE"
     latency_seconds: float = 0.0
     after: bool = False
+    message: str | None = None
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> FaultRule:
@@ -57,7 +72,10 @@ class FaultRule:
         if rule.status is not None:
             rule.status = _STATUS_BY_HTTP.get(str(rule.status), str(rule.status))
             if rule.status not in _STATUSES:
-                raise ValueError("status must be UNAVAILABLE (503) or RESOURCE_EXHAUSTED (429)")
+                listed = ", ".join(f"{name} ({error.http_status})" for name, error in _STATUSES.items())
+                raise ValueError(f"status must be one of {listed}")
+        if rule.message is not None and not isinstance(rule.message, str):
+            raise ValueError("message must be a string")
         if (rule.fraction is None) == (rule.count is None):
             raise ValueError("set exactly one of fraction or count")
         if rule.fraction is not None and not 0.0 <= rule.fraction <= 1.0:
@@ -131,7 +149,8 @@ class FaultInjector:
                     continue
                 error = None
                 if rule.status is not None:
-                    error = _STATUSES[rule.status](f"{rpc}: fault injected by the emulator's control plane.")
+                    message = rule.message or f"{rpc}: fault injected by the emulator's control plane."
+                    error = _STATUSES[rule.status](message)
                     self.faults[rpc] += 1
                 return Fault(rule.latency_seconds, error, rule.after)
         return None

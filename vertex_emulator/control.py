@@ -112,11 +112,15 @@ class ControlClient:
         latency_seconds: float = 0.0,
         after: bool = False,
         seed: int | None = None,
+        message: str | None = None,
     ) -> JsonDict:
         """Make `rpc` (e.g. "GetTrainingPipeline"; "" for every RPC) fail on a `fraction` of calls or on the
-        next `count` calls with `status` UNAVAILABLE (503) or RESOURCE_EXHAUSTED (429), optionally after
+        next `count` calls with `status` UNAVAILABLE (503) or RESOURCE_EXHAUSTED (429), or PERMISSION_DENIED,
+        NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION (answering `message` if given), optionally after
         `latency_seconds`; `after=True` carries the call out and only loses its answer."""
         rule: JsonDict = {"rpc": rpc, "status": status, "latency_seconds": latency_seconds, "after": after}
+        if message is not None:
+            rule["message"] = message
         if fraction is not None:
             rule["fraction"] = fraction
         if count is not None:

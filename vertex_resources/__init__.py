@@ -5,7 +5,19 @@ The resources (``Dataset``, ``TrainingPipeline``, ``CustomJob``, ``Hyperparamete
 """
 
 from . import specs
-from .errors import ApiError, ConfigError, DeadlineExceeded, Problem, ResourceFailed, SpecError, VertexResourcesError
+from .errors import (
+    ApiError,
+    ConfigError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+    Problem,
+    ResourceFailed,
+    SpecError,
+    TransientApiError,
+    VertexResourcesError,
+    WaitTimedOut,
+)
 from .providers import (
     BatchPredictionJob,
     BatchPredictionJobArgs,
@@ -30,16 +42,20 @@ __all__ = [
     "CustomJobArgs",
     "Dataset",
     "DatasetArgs",
-    "DeadlineExceeded",
+    "FailedPreconditionError",
     "HyperparameterTuningJob",
     "HyperparameterTuningJobArgs",
+    "InvalidArgumentError",
     "Model",
     "ModelArgs",
+    "NotFoundError",
     "Problem",
     "ResourceFailed",
     "SpecError",
     "TrainingPipeline",
     "TrainingPipelineArgs",
+    "TransientApiError",
     "VertexResourcesError",
+    "WaitTimedOut",
     "specs",
 ]

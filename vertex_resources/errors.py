@@ -3,11 +3,19 @@
 One hierarchy, rendered for the user in one place (``str()`` of each error)::
 
     VertexResourcesError
-    ├── SpecError          a spec broke one or more rules; lists every problem with its field path
-    ├── ConfigError        provider configuration (stack config) is missing or wrong
-    └── ApiError           the Vertex AI API refused or failed an operation
-        ├── ResourceFailed a job or pipeline ended FAILED, CANCELLED or EXPIRED
-        └── DeadlineExceeded  our own deadline passed while waiting for a resource
+    ├── SpecError                  a spec broke one or more rules; lists every problem with its field path
+    ├── ConfigError                provider configuration (stack config) is missing or wrong
+    ├── WaitTimedOut               our own wait (``wait_timeout``) ran out; the resource keeps running
+    └── ApiError                   the Vertex AI API refused or failed a call: kind, name, status, message
+        ├── NotFoundError          NOT_FOUND: the resource is gone (refresh reads it deleted, delete is done)
+        ├── InvalidArgumentError   INVALID_ARGUMENT: the API refused the request's content
+        ├── FailedPreconditionError  FAILED_PRECONDITION: not possible in the resource's state
+        ├── TransientApiError      UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, a lost connection:
+        │                          still failing after the retries (creates are retried after a look-up)
+        └── ResourceFailed         a job or pipeline ended FAILED, CANCELLED or EXPIRED
+
+Google API exceptions (``google.api_core.exceptions``) never reach the user: the API session maps them into
+``ApiError`` where they enter (``vertex_resources.providers._api``), after the client's own retries.
 """
 
 from __future__ import annotations
@@ -18,11 +26,15 @@ from dataclasses import dataclass
 __all__ = [
     "ApiError",
     "ConfigError",
-    "DeadlineExceeded",
+    "FailedPreconditionError",
+    "InvalidArgumentError",
+    "NotFoundError",
     "Problem",
     "ResourceFailed",
     "SpecError",
+    "TransientApiError",
     "VertexResourcesError",
+    "WaitTimedOut",
     "format_path",
 ]
 
@@ -75,13 +87,46 @@ class ConfigError(VertexResourcesError):
     """Provider configuration is missing or invalid."""
 
 
+class WaitTimedOut(VertexResourcesError):
+    """Our own deadline (``wait_timeout``) passed while waiting for a resource to finish; the resource keeps
+    running and the next ``pulumi up`` adopts it."""
+
+
 class ApiError(VertexResourcesError):
-    """The Vertex AI API refused or failed an operation."""
+    """The Vertex AI API refused or failed a call about ``kind`` ``name`` (the resource, or the parent a create or
+    a list was made under). ``status`` is the API's canonical status (``PERMISSION_DENIED``, ``NOT_FOUND`` ...),
+    ``message`` the API's own words::
+
+        TrainingPipeline projects/p/locations/us-central1/trainingPipelines/123: PERMISSION_DENIED: Permission ...
+    """
+
+    def __init__(self, kind: str, name: str, status: str, message: str) -> None:
+        self.kind, self.name, self.status, self.message = kind, name, status, message
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        return f"{self.kind} {self.name}: {self.status}: {self.message}"
+
+
+class NotFoundError(ApiError):
+    """NOT_FOUND: the resource does not exist (any more)."""
+
+
+class InvalidArgumentError(ApiError):
+    """INVALID_ARGUMENT: the API refused what the request says."""
+
+
+class FailedPreconditionError(ApiError):
+    """FAILED_PRECONDITION: the call is not possible in the resource's current state."""
+
+
+class TransientApiError(ApiError):
+    """A failure that may pass (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, a lost connection), still
+    there after the client's retries gave up."""
 
 
 class ResourceFailed(ApiError):
-    """A job or pipeline reached a failed terminal state."""
+    """A job or pipeline reached a failed terminal state; ``status`` is that state, ``message`` the job's error."""
 
-
-class DeadlineExceeded(ApiError):
-    """Our own deadline passed while waiting for a resource to finish."""
+    def _render(self) -> str:
+        return f"{self.kind} {self.name} ended {self.status}: {self.message}"

@@ -3,10 +3,16 @@
 Clients are built lazily, after ``configure``, and never pickled. Every call that can be repeated safely gets a
 google-api-core retry on transient errors (429, 503, deadline exceeded, connection reset); creates are never
 retried blindly: the provider looks its resource up by label first (see ``_provider``).
+
+This is where Google's exceptions enter, and the only place that knows them: a kind's clients (``Session.client``)
+hand out every answer, page and long-running operation through ``_Guarded``, which turns a failure that is left
+after the retries into the package's ``ApiError`` with the kind, the resource (or parent) name, the API's status
+and its message.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from typing import Any
 
@@ -14,18 +20,135 @@ import requests
 from google.api_core import exceptions as gexc
 from google.api_core import retry as gretry
 
+from ..errors import (
+    ApiError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+    TransientApiError,
+    WaitTimedOut,
+)
 from ._config import ProviderConfig
 
-__all__ = ["TRANSIENT_ERRORS", "Session", "json_to_message", "message_to_json"]
+__all__ = ["Session", "api_error", "json_to_message", "message_to_json"]
 
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+_CONNECTION_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+# What the retry policies retry: they run inside each call, so they see Google's exceptions, before any mapping.
+_TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     gexc.ServiceUnavailable,
     gexc.TooManyRequests,
     gexc.DeadlineExceeded,
     gexc.GatewayTimeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
+    *_CONNECTION_ERRORS,
 )
+
+
+# The canonical status of an answer without a Google error body, by HTTP status (REST answers carry the status).
+_STATUS_BY_HTTP = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+_ERROR_BY_STATUS: dict[str, type[ApiError]] = {
+    "NOT_FOUND": NotFoundError,
+    "INVALID_ARGUMENT": InvalidArgumentError,
+    "FAILED_PRECONDITION": FailedPreconditionError,
+    "UNAVAILABLE": TransientApiError,
+    "RESOURCE_EXHAUSTED": TransientApiError,
+    "DEADLINE_EXCEEDED": TransientApiError,
+}
+
+
+def _status_and_message(error: gexc.GoogleAPICallError) -> tuple[str, str]:
+    """The API's own status and message: from the REST error body when there is one (its ``message`` has no
+    method and URL prepended), else from the exception."""
+    response = error.response
+    body: Any = None
+    if isinstance(response, requests.Response):
+        try:
+            body = response.json().get("error")
+        except ValueError:
+            body = None
+    if isinstance(body, dict) and body.get("status") and body.get("message"):
+        return str(body["status"]), str(body["message"])
+    grpc_code = error.grpc_status_code
+    if grpc_code is not None:
+        return str(grpc_code.name), str(error.message)
+    return _STATUS_BY_HTTP.get(int(error.code or 0), "UNKNOWN"), str(error.message)
+
+
+def api_error(error: BaseException, kind: str, name: str) -> ApiError | WaitTimedOut:
+    """Our error for a failure of a call about ``kind`` ``name`` (a Google API exception, a lost connection, a
+    long-running operation that did not finish in time)."""
+    if isinstance(error, gexc.RetryError):  # the retry's timeout ran out: report the last failure it saw
+        cause = error.cause
+        mapped = api_error(cause, kind, name) if cause is not None else None
+        if isinstance(mapped, ApiError):
+            return type(mapped)(kind, name, mapped.status, f"{mapped.message} (still failing after the retries)")
+        return TransientApiError(kind, name, "DEADLINE_EXCEEDED", str(error))
+    if isinstance(error, gexc.GoogleAPICallError):
+        status, message = _status_and_message(error)
+        return _ERROR_BY_STATUS.get(status, ApiError)(kind, name, status, message)
+    if isinstance(error, _CONNECTION_ERRORS):
+        return TransientApiError(kind, name, "UNAVAILABLE", f"no answer from the API: {error}")
+    if isinstance(error, concurrent.futures.TimeoutError):
+        return WaitTimedOut(f"{kind} {name}: the API's operation did not finish in time: {error}")
+    return ApiError(kind, name, "UNKNOWN", str(error))
+
+
+_API_FAILURES = (gexc.GoogleAPIError, *_CONNECTION_ERRORS, concurrent.futures.TimeoutError)
+
+
+def _subject(kwargs: dict[str, Any]) -> str | None:
+    """The resource a call is about: its ``name``, else the ``parent`` it creates or lists under, whether passed
+    as an argument, inside ``request`` or as the ``name`` of the message it sends (an update)."""
+    request = kwargs.get("request")
+    for source in (kwargs, request if isinstance(request, dict) else {}):
+        for key in ("name", "parent"):
+            if source.get(key):
+                return str(source[key])
+    for value in kwargs.values():
+        name = getattr(value, "name", None)
+        if isinstance(name, str) and name:
+            return name
+    return None
+
+
+class _Guarded:
+    """A GAPIC client, or an operation it returned, whose failures leave as our errors (after its retries: the
+    retry policies inside the call still see Google's exceptions). List answers are read to the end here, so a
+    later page cannot fail outside."""
+
+    def __init__(self, target: Any, kind: str, subject: str = "") -> None:
+        self._target, self._kind, self._subject = target, kind, subject
+
+    def __getattr__(self, attribute: str) -> Any:
+        member = getattr(self._target, attribute)
+        if not callable(member):
+            return member
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            subject = _subject(kwargs) or self._subject
+            try:
+                result = member(*args, **kwargs)
+                if hasattr(result, "pages"):  # a pager: fetch every page now
+                    return list(result)
+            except _API_FAILURES as error:
+                # One error in the user's traceback; Google's stays reachable as __context__.
+                raise api_error(error, self._kind, subject) from None
+            if hasattr(result, "result") and hasattr(result, "operation"):  # a long-running operation
+                return _Guarded(result, self._kind, subject)
+            return result
+
+        return call
 
 
 def json_to_message(message_type: Any, body: dict[str, Any]) -> Any:
@@ -49,7 +172,7 @@ class Session:
         self.location = location
         self._clients: dict[str, Any] = {}
         self.retry = gretry.Retry(
-            predicate=gretry.if_exception_type(*TRANSIENT_ERRORS),
+            predicate=gretry.if_exception_type(*_TRANSIENT_ERRORS),
             initial=config.retry_initial_delay,
             maximum=30.0,
             multiplier=2.0,
@@ -71,18 +194,15 @@ class Session:
             self._clients[name] = client
         return client
 
-    @property
-    def datasets(self) -> Any:
-        return self._client("DatasetServiceClient")
+    def client(self, service: str, kind: str) -> Any:
+        """The ``service`` client (``datasets``, ``models``, ``pipelines`` or ``jobs``) for calls about ``kind``:
+        every failure it raises is one of our errors naming that kind."""
+        return _Guarded(self._client(_SERVICE_CLIENTS[service]), kind)
 
-    @property
-    def models(self) -> Any:
-        return self._client("ModelServiceClient")
 
-    @property
-    def pipelines(self) -> Any:
-        return self._client("PipelineServiceClient")
-
-    @property
-    def jobs(self) -> Any:
-        return self._client("JobServiceClient")
+_SERVICE_CLIENTS = {
+    "datasets": "DatasetServiceClient",
+    "models": "ModelServiceClient",
+    "pipelines": "PipelineServiceClient",
+    "jobs": "JobServiceClient",
+}

@@ -125,7 +125,7 @@ class ProviderConfig:
 
     @property
     def is_emulator(self) -> bool:
-        return bool(self.endpoint) and self.endpoint.lower().startswith("http://")
+        return self.endpoint is not None and self.endpoint.lower().startswith("http://")
 
     def placement(self, project: str | None, location: str | None) -> Placement:
         """The resource's own project/location override the stack's."""

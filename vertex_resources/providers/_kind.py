@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from google.api_core import exceptions as gexc
-
+from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from ..specs._resource import ResourceBase
 from ._api import Session, json_to_message, message_to_json
 from ._config import Placement
@@ -24,11 +23,17 @@ class KindApi:
 
     kind: ClassVar[str]
     spec_type: ClassVar[type[ResourceBase]]
+    service: ClassVar[str]  # which client: "datasets", "models", "pipelines" or "jobs"
     long_running: ClassVar[bool] = False
     extra_output_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    @property
+    def _client(self) -> Any:
+        """This kind's client; what it raises names this kind (see ``_api``)."""
+        return self.session.client(self.service, self.kind)
 
     def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
         """Create the resource (one attempt, never retried here) and return it."""
@@ -69,13 +74,8 @@ class JobKind(KindApi):
     """Training pipelines, custom jobs, tuning jobs and batch prediction jobs."""
 
     long_running = True
-    service: ClassVar[str]  # "pipelines" or "jobs"
     method_stem: ClassVar[str]  # "training_pipeline", "custom_job", ...
     message_type_name: ClassVar[str]  # "TrainingPipeline", ...
-
-    @property
-    def _client(self) -> Any:
-        return getattr(self.session, self.service)
 
     def _call(self, verb: str, plural: bool = False, **kwargs: Any) -> Any:
         method = getattr(self._client, f"{verb}_{self.method_stem}{'s' if plural else ''}")
@@ -100,15 +100,15 @@ class JobKind(KindApi):
     def cancel(self, name: str) -> None:
         try:
             self._call("cancel", name=name, retry=self.session.retry)
-        except gexc.FailedPrecondition:
+        except FailedPreconditionError:
             pass  # already terminal: nothing to cancel
-        except gexc.BadRequest as error:
-            if "cannot be cancel" not in str(error):
+        except InvalidArgumentError as error:
+            if "cannot be cancel" not in error.message:
                 raise
 
     def delete(self, name: str) -> None:
         try:
             operation = self._call("delete", name=name, retry=self.session.retry)
             operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
-        except gexc.NotFound:
-            pass
+        except NotFoundError:
+            pass  # already gone

@@ -14,7 +14,6 @@ import time
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from google.api_core import exceptions as gexc
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -26,12 +25,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ..errors import ApiError, ResourceFailed, SpecError
+from ..errors import NotFoundError, ResourceFailed, SpecError, TransientApiError
 from ..specs._base import FieldKind
 from ..specs._resource import JobOutputs, ResourceBase
 from ..specs._types import CREATE_KEY_LABEL
 from ..specs.diff import diff_specs, field_changes
-from ._api import TRANSIENT_ERRORS, Session
+from ._api import Session
 from ._config import ENDPOINT_KEY, LOCATION_KEY, PROJECT_KEY, Placement, ProviderConfig
 from ._inputs import UNKNOWN, check_problems, plain_inputs, spec_inputs
 from ._kind import KindApi
@@ -184,9 +183,11 @@ class VertexProvider(ResourceProvider):
                 api.delete(found["name"])
             try:
                 return api.submit(placement, spec, labels)
-            except TRANSIENT_ERRORS as error:
+            except TransientApiError as error:
                 if attempt == _CREATE_ATTEMPTS - 1:
-                    raise ApiError(f"creating {self.api_type.kind} failed {_CREATE_ATTEMPTS} times: {error}") from error
+                    raise type(error)(
+                        error.kind, error.name, error.status, f"{error.message} (create tried {_CREATE_ATTEMPTS} times)"
+                    ) from error
                 # The create may or may not have happened: look it up again before another attempt.
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 30.0)
@@ -209,7 +210,7 @@ class VertexProvider(ResourceProvider):
         )
         if not is_success(state):
             error = latest["resource"].get("error") or {}
-            raise ResourceFailed(f"{self._describe(name)} ended {state}: {error.get('message', 'no error message')}")
+            raise ResourceFailed(self.api_type.kind, name, state, error.get("message", "no error message"))
         return latest["resource"]
 
     # --- outputs --------------------------------------------------------------------------------------------
@@ -233,7 +234,7 @@ class VertexProvider(ResourceProvider):
         api = self._api(placement.location)
         try:
             resource = api.get(id_)
-        except gexc.NotFound:
+        except NotFoundError:
             return ReadResult(id_="", outs={})
         # Fields the API can change in place may have drifted; the rest cannot change without a new resource
         # (and reading them back would bring server-filled defaults that are not drift).
@@ -278,7 +279,7 @@ class VertexProvider(ResourceProvider):
         api = self._api(placement.location)
         try:
             resource = api.get(id_)
-        except gexc.NotFound:
+        except NotFoundError:
             return
         if api.long_running and not is_terminal(resource.get("state")):
             api.cancel(id_)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from ..errors import DeadlineExceeded
+from ..errors import WaitTimedOut
 
 __all__ = ["PollPolicy", "is_success", "is_terminal", "wait_until_terminal"]
 
@@ -57,7 +57,7 @@ def wait_until_terminal(
     progress: TextIO | None = None,
     rng: random.Random | None = None,
 ) -> str:
-    """Poll ``fetch_state`` until a terminal state and return it; raise ``DeadlineExceeded`` after the deadline.
+    """Poll ``fetch_state`` until a terminal state and return it; raise ``WaitTimedOut`` after the deadline.
 
     ``describe`` (kind and name) starts each progress line; a line is written on every state change and at
     least once a minute. The clock and the sleep are parameters so benchmarks can run a long job in no time.
@@ -82,7 +82,7 @@ def wait_until_terminal(
         if finished:
             return str(state)
         if elapsed >= deadline_seconds:
-            raise DeadlineExceeded(
+            raise WaitTimedOut(
                 f"{describe} is still {state} after {elapsed:.0f}s (wait_timeout); it keeps running, and the next "
                 "`pulumi up` adopts it"
             )

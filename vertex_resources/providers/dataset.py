@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from google.api_core import exceptions as gexc
 
+from ..errors import NotFoundError
 from ..specs import DatasetDefinition
 from ._api import json_to_message, message_to_json
 from ._args import DatasetArgs
@@ -21,6 +21,7 @@ __all__ = ["Dataset", "DatasetArgs", "DatasetProvider"]
 class DatasetApi(KindApi):
     kind = "Dataset"
     spec_type = DatasetDefinition
+    service = "datasets"
 
     def _message(self, body: dict[str, Any]) -> Any:
         from google.cloud import aiplatform_v1
@@ -28,28 +29,28 @@ class DatasetApi(KindApi):
         return json_to_message(aiplatform_v1.Dataset, body)
 
     def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
-        operation = self.session.datasets.create_dataset(
+        operation = self._client.create_dataset(
             parent=placement.parent, dataset=self._message({**spec.to_api(), "labels": labels}), retry=None
         )
         return message_to_json(operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry))
 
     def get(self, name: str) -> dict[str, Any]:
-        return message_to_json(self.session.datasets.get_dataset(name=name, retry=self.session.retry))
+        return message_to_json(self._client.get_dataset(name=name, retry=self.session.retry))
 
     def _list(self, request: dict[str, str]) -> Any:
-        return self.session.datasets.list_datasets(request=request, retry=self.session.retry)
+        return self._client.list_datasets(request=request, retry=self.session.retry)
 
     def delete(self, name: str) -> None:
         try:
-            operation = self.session.datasets.delete_dataset(name=name, retry=self.session.retry)
+            operation = self._client.delete_dataset(name=name, retry=self.session.retry)
             operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
-        except gexc.NotFound:
-            pass
+        except NotFoundError:
+            pass  # already gone
 
     def update(self, name: str, body: dict[str, Any], update_mask: list[str]) -> dict[str, Any]:
         from google.protobuf import field_mask_pb2
 
-        updated = self.session.datasets.update_dataset(
+        updated = self._client.update_dataset(
             dataset=self._message({**body, "name": name}),
             update_mask=field_mask_pb2.FieldMask(paths=update_mask),
             retry=self.session.retry,
@@ -62,7 +63,7 @@ class DatasetApi(KindApi):
         from google.cloud import aiplatform_v1
 
         configs = [json_to_message(aiplatform_v1.ImportDataConfig, c.to_api()) for c in spec.data_import_configs]
-        operation = self.session.datasets.import_data(
+        operation = self._client.import_data(
             name=resource["name"], import_configs=configs, retry=self.session.retry
         )
         operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)

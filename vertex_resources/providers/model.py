@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from google.api_core import exceptions as gexc
 
+from ..errors import NotFoundError
 from ..specs import ModelDefinition
 from ._api import json_to_message, message_to_json
 from ._args import ModelArgs
@@ -28,6 +28,7 @@ def _versioned(model: dict[str, Any]) -> dict[str, Any]:
 class ModelApi(KindApi):
     kind = "Model"
     spec_type = ModelDefinition
+    service = "models"
     extra_output_names = ("model_name", "version_id")
 
     def _message(self, body: dict[str, Any]) -> Any:
@@ -45,29 +46,29 @@ class ModelApi(KindApi):
         ):
             if key in request:
                 upload[field] = request[key]
-        operation = self.session.models.upload_model(request=upload, retry=None)
+        operation = self._client.upload_model(request=upload, retry=None)
         uploaded = operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
         return self.get(f"{uploaded.model}@{uploaded.model_version_id}")
 
     def get(self, name: str) -> dict[str, Any]:
-        return _versioned(message_to_json(self.session.models.get_model(name=name, retry=self.session.retry)))
+        return _versioned(message_to_json(self._client.get_model(name=name, retry=self.session.retry)))
 
     def find(self, placement: Placement, spec: Any, label: str, value: str) -> list[dict[str, Any]]:
         if spec.parent_model is None:
             return [_versioned(model) for model in super().find(placement, spec, label, value)]
         # A new version carries the label itself: look among the parent's versions, not its default one.
-        versions = self.session.models.list_model_versions(
+        versions = self._client.list_model_versions(
             request={"name": spec.parent_model, "filter": f"labels.{label}={value}"}, retry=self.session.retry
         )
         return [_versioned(message_to_json(item)) for item in versions]
 
     def _list(self, request: dict[str, str]) -> Any:
-        return self.session.models.list_models(request=request, retry=self.session.retry)
+        return self._client.list_models(request=request, retry=self.session.retry)
 
     def delete(self, name: str) -> None:
         """Delete the version ``name`` names; the whole model when it is the last version."""
         base = name.split("@", 1)[0]
-        models, retry = self.session.models, self.session.retry
+        models, retry = self._client, self.session.retry
         try:
             versions = [message_to_json(v) for v in models.list_model_versions(name=base, retry=retry)]
             target = name.split("@", 1)[1] if "@" in name else None
@@ -84,13 +85,13 @@ class ModelApi(KindApi):
                     )
                 operation = models.delete_model_version(name=name, retry=retry)
             operation.result(timeout=LRO_TIMEOUT, retry=retry)
-        except gexc.NotFound:
-            pass
+        except NotFoundError:
+            pass  # already gone
 
     def update(self, name: str, body: dict[str, Any], update_mask: list[str]) -> dict[str, Any]:
         from google.protobuf import field_mask_pb2
 
-        updated = self.session.models.update_model(
+        updated = self._client.update_model(
             model=self._message({**body, "name": name}),
             update_mask=field_mask_pb2.FieldMask(paths=update_mask),
             retry=self.session.retry,

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from google.api_core import exceptions as gexc
 
+from ..errors import NotFoundError
 from ..specs import (
     TrainingPipelineDefinition,
 )
@@ -63,7 +63,7 @@ class TrainingPipelineApi(JobKind):
             tuning = HyperparameterTuningJobApi(self.session)
             try:
                 trials = tuning.get(tuning_job).get("trials") or []
-            except gexc.NotFound:
+            except NotFoundError:
                 trials = []
             tuning.delete(tuning_job)
             for trial in trials:

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from vertex_emulator import ControlClient
-from vertex_resources import DeadlineExceeded
+from vertex_resources import WaitTimedOut
 from vertex_resources.providers._wait import PollPolicy, wait_until_terminal
 
 from .harness import ProviderServer
@@ -86,7 +86,7 @@ def test_progress_line_at_least_once_a_minute_with_kind_name_state_and_elapsed()
 
 def test_deadline_raises_and_says_the_job_keeps_running() -> None:
     clock = VirtualClock()
-    with pytest.raises(DeadlineExceeded, match=r"still JOB_STATE_RUNNING after 300s.*next `pulumi up` adopts it"):
+    with pytest.raises(WaitTimedOut, match=r"still JOB_STATE_RUNNING after 300s.*next `pulumi up` adopts it"):
         wait_until_terminal(
             lambda: "JOB_STATE_RUNNING",
             describe="CustomJob x",
