@@ -45,8 +45,12 @@ class DatasetArgs:
     text, video, time_series."""
 
     project: pulumi.Input[str] | None = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project`` (or
+    ``gcp:project``)."""
 
     location: pulumi.Input[str] | None = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
 
     display_name: pulumi.Input[str]
     """Required. The user-defined name of the Dataset. The name can be up to 128 characters long and can consist of
@@ -67,6 +71,8 @@ class DatasetArgs:
     """Required. Additional information about the Dataset."""
 
     data_import_configs: pulumi.Input[Sequence[pulumi.Input[ImportDataConfig | Mapping[str, Any]]]] | None = None
+    """Data items imported once the dataset is created (image, text and video datasets), read by each config's import
+    schema; a change replaces the dataset."""
 
     encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
     """Customer-managed encryption key spec for a Dataset. If set, this Dataset and all sub-resources of this Dataset
@@ -79,12 +85,18 @@ class TrainingPipelineArgs:
     ``model_to_upload``."""
 
     project: pulumi.Input[str] | None = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project`` (or
+    ``gcp:project``)."""
 
     location: pulumi.Input[str] | None = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
 
     wait_for_completion: pulumi.Input[bool] | None = None
+    """Wait for a terminal state in create (the default); if false, create returns once the job is submitted."""
 
     wait_timeout: pulumi.Input[timedelta | str | int] | None = None
+    """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
 
     display_name: pulumi.Input[str]
     """Required. The user-defined name of this TrainingPipeline."""
@@ -97,8 +109,11 @@ class TrainingPipelineArgs:
     configuration."""
 
     custom_task: pulumi.Input[CustomJobSpec | Mapping[str, Any]] | None = None
+    """The training to run: a custom job's worker pools, image or package, and output directory (exactly one of
+    custom_task and tuning_task)."""
 
     tuning_task: pulumi.Input[HyperparameterTuningTask | Mapping[str, Any]] | None = None
+    """A hyperparameter tuning job to run instead; the best trial's model is uploaded."""
 
     model_to_upload: pulumi.Input[ModelToUpload | Mapping[str, Any]] | None = None
     """Describes the Model that may be uploaded (via ModelService.UploadModel) by this TrainingPipeline. The
@@ -129,6 +144,8 @@ class TrainingPipelineArgs:
     this key."""
 
     delete_artifacts: pulumi.Input[bool] | None = None
+    """On delete, also delete what the pipeline produced in Vertex AI: the model version it uploaded and the jobs it
+    ran. Off by default: a deleted pipeline keeps its model."""
 
 
 @dataclass(kw_only=True)
@@ -136,12 +153,18 @@ class CustomJobArgs:
     """Inputs of a CustomJob."""
 
     project: pulumi.Input[str] | None = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project`` (or
+    ``gcp:project``)."""
 
     location: pulumi.Input[str] | None = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
 
     wait_for_completion: pulumi.Input[bool] | None = None
+    """Wait for a terminal state in create (the default); if false, create returns once the job is submitted."""
 
     wait_timeout: pulumi.Input[timedelta | str | int] | None = None
+    """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
 
     display_name: pulumi.Input[str]
     """Required. The display name of the CustomJob. The name can be up to 128 characters long and can consist of any
@@ -166,12 +189,18 @@ class HyperparameterTuningJobArgs:
     own; ``trials`` is reported."""
 
     project: pulumi.Input[str] | None = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project`` (or
+    ``gcp:project``)."""
 
     location: pulumi.Input[str] | None = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
 
     wait_for_completion: pulumi.Input[bool] | None = None
+    """Wait for a terminal state in create (the default); if false, create returns once the job is submitted."""
 
     wait_timeout: pulumi.Input[timedelta | str | int] | None = None
+    """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
 
     study_spec: pulumi.Input[StudySpec | Mapping[str, Any]]
     """Required. Study configuration of the HyperparameterTuningJob."""
@@ -208,8 +237,12 @@ class ModelArgs:
     ``parent_model``."""
 
     project: pulumi.Input[str] | None = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project`` (or
+    ``gcp:project``)."""
 
     location: pulumi.Input[str] | None = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
 
     display_name: pulumi.Input[str]
     """Required. The display name of the Model. The name can be up to 128 characters long and can consist of any
@@ -247,10 +280,13 @@ class ModelArgs:
     """The description of this version."""
 
     parent_model: pulumi.Input[str] | None = None
+    """Upload this model as a new version of that model (``projects/*/locations/*/models/*``, same location)."""
 
     model_id: pulumi.Input[str] | None = None
+    """The id of the new model (else the API picks a number); not with ``parent_model``."""
 
     service_account: pulumi.Input[str] | None = None
+    """The service account the upload reads the artifacts with (else Vertex AI's service agent)."""
 
     encryption_spec: pulumi.Input[EncryptionSpec | Mapping[str, Any]] | None = None
     """Customer-managed encryption key spec for a Model. If set, this Model and all sub-resources of this Model will
@@ -262,12 +298,18 @@ class BatchPredictionJobArgs:
     """Inputs of a BatchPredictionJob: ``model`` is a model name, optionally with ``@version`` or ``@alias``."""
 
     project: pulumi.Input[str] | None = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project`` (or
+    ``gcp:project``)."""
 
     location: pulumi.Input[str] | None = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
 
     wait_for_completion: pulumi.Input[bool] | None = None
+    """Wait for a terminal state in create (the default); if false, create returns once the job is submitted."""
 
     wait_timeout: pulumi.Input[timedelta | str | int] | None = None
+    """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
 
     display_name: pulumi.Input[str]
     """Required. The user-defined name of this BatchPredictionJob."""

@@ -280,6 +280,7 @@ class ApiModel(BaseModel):
         loc_by_alias=False,
         use_enum_values=False,
         validate_default=False,
+        use_attribute_docstrings=True,  # a field's meaning is the docstring under it (see _docs)
     )
 
     def __new__(cls, /, **data: Any) -> Self:

@@ -23,8 +23,11 @@ class Status(ApiModel):
     """google.rpc.Status: the error of a failed or cancelled resource."""
 
     code: int | None = None
+    """The canonical error code (google.rpc.Code): 1 CANCELLED, 3 INVALID_ARGUMENT, 13 INTERNAL ..."""
     message: str | None = None
+    """What went wrong, in the API's words."""
     details: list[Any] | None = None
+    """Structured details the API attaches, if any."""
 
 
 class Named(ApiModel):
@@ -35,7 +38,11 @@ class ResourceBase(Named):
     """Placement (a change moves the resource: replace) and the timestamps the API sets."""
 
     project: Annotated[ProjectId | None, PLACEMENT] = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project``
+    (or ``gcp:project``)."""
     location: Annotated[Region | None, PLACEMENT] = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
     resource_key: Annotated[str | None, PROVIDER_ONLY] = None
     """The Pulumi resource (project/stack/name), set by the resource class: with the spec it forms the label that
     lets an interrupted create find its resource again."""

@@ -47,6 +47,7 @@ class FractionSplit(_Fractions):
     """Random split by fractions; nothing set means about 80/10/10."""
 
     kind: Annotated[Literal["fraction"], _KIND] = "fraction"
+    """Which split this is; set by the class (``fraction``), so a dict says it explicitly."""
 
 
 class FilterSplit(ApiModel):
@@ -54,6 +55,7 @@ class FilterSplit(ApiModel):
     ``-`` matches nothing. Unstructured (non-tabular) datasets only."""
 
     kind: Annotated[Literal["filter"], _KIND] = "filter"
+    """Which split this is; set by the class (``filter``), so a dict says it explicitly."""
     training_filter: str = Field(min_length=1)
     validation_filter: str = Field(min_length=1)
     test_filter: str = Field(min_length=1)
@@ -63,6 +65,7 @@ class PredefinedSplit(ApiModel):
     """Split by a column whose value is ``training``, ``validation`` or ``test``."""
 
     kind: Annotated[Literal["predefined"], _KIND] = "predefined"
+    """Which split this is; set by the class (``predefined``), so a dict says it explicitly."""
     key: str = Field(min_length=1)
 
 
@@ -70,12 +73,14 @@ class TimestampSplit(_KeyedFractions):
     """Oldest rows to training, newest to test, ordered by an RFC3339 ``key`` column. Tabular only."""
 
     kind: Annotated[Literal["timestamp"], _KIND] = "timestamp"
+    """Which split this is; set by the class (``timestamp``), so a dict says it explicitly."""
 
 
 class StratifiedSplit(_KeyedFractions):
     """Random split by fractions keeping each class of the categorical ``key`` column in proportion."""
 
     kind: Annotated[Literal["stratified"], _KIND] = "stratified"
+    """Which split this is; set by the class (``stratified``), so a dict says it explicitly."""
 
 
 Split = Annotated[
@@ -100,6 +105,8 @@ class InputDataConfig(ApiModel):
     saved_query_id: str | None = None
     persist_ml_use_assignment: Bool | None = None
     split: Split | None = None
+    """How the dataset's rows are split into training, validation and test sets: one of FractionSplit,
+    FilterSplit, PredefinedSplit, TimestampSplit, StratifiedSplit (default: Vertex's 80/10/10 random split)."""
     gcs_destination: GcsDestination | None = None
     bigquery_destination: BigQueryDestination | None = None
 

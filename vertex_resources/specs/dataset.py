@@ -79,15 +79,19 @@ class TabularGcsSource(ApiModel):
     """CSV files of a tabular dataset (the metadata field is named ``uri`` even though it is a list)."""
 
     uri: list[GcsUri] = Field(min_length=1)
+    """The CSV files (``gs://bucket/path.csv``, wildcards allowed), each with a header row."""
 
 
 class TabularBigQuerySource(ApiModel):
     uri: BigQueryTable
+    """The table, ``bq://project.dataset.table``."""
 
 
 class DatasetInputConfig(ApiModel):
     gcs_source: TabularGcsSource | None = None
+    """Rows from CSV files in Cloud Storage (exactly one of gcs_source and bigquery_source)."""
     bigquery_source: TabularBigQuerySource | None = None
+    """Rows from a BigQuery table."""
 
     def _problems(self) -> Iterator[Problem]:
         yield from exactly_one(
@@ -101,6 +105,7 @@ class DatasetMetadata(ApiModel):
     for other kinds)."""
 
     input_config: DatasetInputConfig | None = None
+    """Where a tabular or time-series dataset reads its rows (required for those kinds)."""
 
 
 class ImportDataConfig(ApiModel):
@@ -121,6 +126,8 @@ class DatasetDefinition(ResourceBase):
     metadata_schema_uri: Annotated[str, BeforeValidator(_expand_kind), AfterValidator(_known_schema), REPLACE]
     metadata: Annotated[DatasetMetadata | None, REPLACE] = None
     data_import_configs: Annotated[list[ImportDataConfig] | None, PLACEMENT] = None
+    """Data items imported once the dataset is created (image, text and video datasets), read by each
+    config's import schema; a change replaces the dataset."""
     """Imported once after creation through ImportData (not part of the Dataset message); a change replaces."""
     encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
     data_item_count: Annotated[Int64 | None, OUTPUT_ONLY] = None

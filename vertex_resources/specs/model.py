@@ -97,8 +97,11 @@ class ModelDefinition(ModelToUpload, ResourceBase):
 
     labels: Annotated[ResourceLabels | None, updatable("labels")] = None
     parent_model: Annotated[ModelName | None, PLACEMENT] = None
+    """Upload this model as a new version of that model (``projects/*/locations/*/models/*``, same location)."""
     model_id: Annotated[ModelId | None, PLACEMENT] = None
+    """The id of the new model (else the API picks a number); not with ``parent_model``."""
     service_account: Annotated[ServiceAccount | None, PLACEMENT] = None
+    """The service account the upload reads the artifacts with (else Vertex AI's service agent)."""
     encryption_spec: Annotated[EncryptionSpec | None, REPLACE] = None
     version_create_time: Annotated[str | None, OUTPUT_ONLY] = None
 

@@ -35,7 +35,10 @@ class TrainingPipelineDefinition(JobOutputs):
     display_name: Annotated[DisplayName, REPLACE]
     input_data_config: Annotated[InputDataConfig | None, REPLACE] = None
     custom_task: Annotated[CustomJobSpec | None, REPLACE] = None
+    """The training to run: a custom job's worker pools, image or package, and output directory (exactly one of
+    custom_task and tuning_task)."""
     tuning_task: Annotated[HyperparameterTuningTask | None, REPLACE] = None
+    """A hyperparameter tuning job to run instead; the best trial's model is uploaded."""
     model_to_upload: Annotated[ModelToUpload | None, REPLACE] = None
     model_id: Annotated[ModelId | None, REPLACE] = None
     parent_model: Annotated[ModelName | None, REPLACE] = None
