@@ -1,6 +1,12 @@
 """Pulumi dynamic resources for Vertex AI, one module per kind, and their providers."""
 
-from .batch_prediction_job import BatchPredictionJob, BatchPredictionJobArgs, BatchPredictionJobProvider
+from .batch_prediction_job import (
+    BatchPredictionInputConfigDict,
+    BatchPredictionJob,
+    BatchPredictionJobArgs,
+    BatchPredictionJobProvider,
+    BatchPredictionOutputConfigDict,
+)
 from .custom_job import CustomJob, CustomJobArgs, CustomJobProvider
 from .dataset import Dataset, DatasetArgs, DatasetProvider
 from .hyperparameter_tuning_job import (
@@ -12,9 +18,11 @@ from .model import Model, ModelArgs, ModelProvider
 from .training_pipeline import TrainingPipeline, TrainingPipelineArgs, TrainingPipelineProvider
 
 __all__ = [
+    "BatchPredictionInputConfigDict",
     "BatchPredictionJob",
     "BatchPredictionJobArgs",
     "BatchPredictionJobProvider",
+    "BatchPredictionOutputConfigDict",
     "CustomJob",
     "CustomJobArgs",
     "CustomJobProvider",

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi
 
+from ..outputs import CompletionStatsOutput, InstancesFormat, PredictionsFormat
 from ..specs import (
     BatchDedicatedResources,
     BatchPredictionInputConfig,
     BatchPredictionJobDefinition,
     BatchPredictionOutputConfig,
+    BigQueryDestination,
+    BigQuerySource,
+    GcsDestination,
+    GcsSource,
     InstanceConfig,
     ManualBatchTuningParameters,
 )
@@ -20,7 +25,36 @@ from ._kind import JobKind
 from ._provider import VertexProvider
 from ._resource import JobArgs, JobResource
 
-__all__ = ["BatchPredictionJob", "BatchPredictionJobArgs", "BatchPredictionJobProvider"]
+__all__ = [
+    "BatchPredictionInputConfigDict",
+    "BatchPredictionJob",
+    "BatchPredictionJobArgs",
+    "BatchPredictionJobProvider",
+    "BatchPredictionOutputConfigDict",
+]
+
+
+class _InstancesFormat(TypedDict):
+    instances_format: InstancesFormat
+
+
+class BatchPredictionInputConfigDict(_InstancesFormat, total=False):
+    """``input_config`` as a dict: ``bigquery`` reads ``bigquery_source``, every other format ``gcs_source``."""
+
+    gcs_source: GcsSource | Mapping[str, Any]
+    bigquery_source: BigQuerySource | Mapping[str, Any]
+
+
+class _PredictionsFormat(TypedDict):
+    predictions_format: PredictionsFormat
+
+
+class BatchPredictionOutputConfigDict(_PredictionsFormat, total=False):
+    """``output_config`` as a dict: ``bigquery`` writes to ``bigquery_destination``, jsonl and csv to
+    ``gcs_destination``."""
+
+    gcs_destination: GcsDestination | Mapping[str, Any]
+    bigquery_destination: BigQueryDestination | Mapping[str, Any]
 
 
 class BatchPredictionJobApi(JobKind):
@@ -46,8 +80,8 @@ class BatchPredictionJobArgs(JobArgs):
 
     display_name: pulumi.Input[str]
     model: pulumi.Input[str]
-    input_config: pulumi.Input[BatchPredictionInputConfig | Mapping[str, Any]]
-    output_config: pulumi.Input[BatchPredictionOutputConfig | Mapping[str, Any]]
+    input_config: pulumi.Input[BatchPredictionInputConfig | BatchPredictionInputConfigDict]
+    output_config: pulumi.Input[BatchPredictionOutputConfig | BatchPredictionOutputConfigDict]
     dedicated_resources: pulumi.Input[BatchDedicatedResources | Mapping[str, Any]] | None = None
     manual_batch_tuning_parameters: pulumi.Input[ManualBatchTuningParameters | Mapping[str, Any]] | None = None
     model_parameters: pulumi.Input[Any] | None = None
@@ -59,7 +93,7 @@ class BatchPredictionJobArgs(JobArgs):
 class BatchPredictionJob(JobResource, module="vertex", name="BatchPredictionJob"):
     output_info: pulumi.Output[Mapping[str, Any]]
     output_directory: pulumi.Output[str]
-    completion_stats: pulumi.Output[Mapping[str, Any]]
+    completion_stats: pulumi.Output[CompletionStatsOutput]
     partial_failures: pulumi.Output[Sequence[Mapping[str, Any]]]
     model_version_id: pulumi.Output[str]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 
+from ..outputs import BestTrialOutput, TrialOutput
 from ..specs import CustomJobSpec, HyperparameterTuningJobDefinition, StudySpec
 from ._kind import JobKind
 from ._provider import VertexProvider
@@ -46,9 +47,9 @@ class HyperparameterTuningJobArgs(JobArgs):
 
 
 class HyperparameterTuningJob(JobResource, module="vertex", name="HyperparameterTuningJob"):
-    trials: pulumi.Output[Sequence[Mapping[str, Any]]]
-    best_trial: pulumi.Output[Mapping[str, Any]]
-    """``{"id", "parameters", "metrics", "custom_job"}`` of the best succeeded trial."""
+    trials: pulumi.Output[Sequence[TrialOutput]]
+    best_trial: pulumi.Output[BestTrialOutput | None]
+    """The best succeeded trial; None if no trial succeeded (or the job is not finished)."""
 
     def __init__(
         self, resource_name: str, args: HyperparameterTuningJobArgs, opts: pulumi.ResourceOptions | None = None
