@@ -1,10 +1,12 @@
 """Vertex AI training, tuning and batch prediction as Pulumi resources.
 
 The resources (``Dataset``, ``TrainingPipeline``, ``CustomJob``, ``HyperparameterTuningJob``, ``Model``,
-``BatchPredictionJob``) take typed ``<Kind>Args``; ``vertex_resources.specs`` holds the typed, validated specs.
+``BatchPredictionJob``) take typed ``<Kind>Args``; ``vertex_resources.specs`` holds the typed, validated specs;
+``vertex_resources.outputs`` the shapes of the structured outputs (``best_trial``, ``trials``, ``completion_stats``,
+``error``) and the batch formats.
 """
 
-from . import specs
+from . import outputs, specs
 from .errors import (
     ApiError,
     ConfigError,
@@ -18,9 +20,22 @@ from .errors import (
     VertexResourcesError,
     WaitTimedOut,
 )
+from .outputs import (
+    BestTrialOutput,
+    CompletionStatsOutput,
+    InstancesFormat,
+    JobErrorOutput,
+    MeasurementOutput,
+    MetricValueOutput,
+    PredictionsFormat,
+    TrialOutput,
+    TrialParameterOutput,
+)
 from .providers import (
+    BatchPredictionInputConfigDict,
     BatchPredictionJob,
     BatchPredictionJobArgs,
+    BatchPredictionOutputConfigDict,
     CustomJob,
     CustomJobArgs,
     Dataset,
@@ -35,8 +50,12 @@ from .providers import (
 
 __all__ = [
     "ApiError",
+    "BatchPredictionInputConfigDict",
     "BatchPredictionJob",
     "BatchPredictionJobArgs",
+    "BatchPredictionOutputConfigDict",
+    "BestTrialOutput",
+    "CompletionStatsOutput",
     "ConfigError",
     "CustomJob",
     "CustomJobArgs",
@@ -45,17 +64,25 @@ __all__ = [
     "FailedPreconditionError",
     "HyperparameterTuningJob",
     "HyperparameterTuningJobArgs",
+    "InstancesFormat",
     "InvalidArgumentError",
+    "JobErrorOutput",
+    "MeasurementOutput",
+    "MetricValueOutput",
     "Model",
     "ModelArgs",
     "NotFoundError",
+    "PredictionsFormat",
     "Problem",
     "ResourceFailed",
     "SpecError",
     "TrainingPipeline",
     "TrainingPipelineArgs",
     "TransientApiError",
+    "TrialOutput",
+    "TrialParameterOutput",
     "VertexResourcesError",
     "WaitTimedOut",
+    "outputs",
     "specs",
 ]

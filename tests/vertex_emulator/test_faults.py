@@ -32,6 +32,26 @@ def test_resource_exhausted_is_429(clients: GapicClients, parent: str, control: 
         list(clients.dataset.list_datasets(parent=parent, retry=None))
 
 
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        ("PERMISSION_DENIED", exceptions.Forbidden),
+        ("NOT_FOUND", exceptions.NotFound),
+        ("INVALID_ARGUMENT", exceptions.BadRequest),
+        ("FAILED_PRECONDITION", exceptions.BadRequest),
+    ],
+)
+def test_a_refusal_answers_its_status_and_the_given_message(
+    status: str, error_type: type[exceptions.GoogleAPICallError], clients: GapicClients, parent: str,
+    control: ControlClient,
+) -> None:
+    message = f"Permission 'aiplatform.models.list' denied ({status})."
+    control.inject_faults("ListModels", count=1, status=status, message=message)
+    with pytest.raises(error_type) as caught:
+        list(clients.model.list_models(parent=parent, retry=None))
+    assert caught.value.response.json()["error"] == {"code": error_type.code, "message": message, "status": status}
+
+
 def test_a_fraction_of_all_calls_fail_reproducibly(clients: GapicClients, parent: str, control: ControlClient) -> None:
     def failures() -> int:
         count = 0

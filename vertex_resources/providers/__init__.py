@@ -1,33 +1,27 @@
-"""Pulumi dynamic resources for Vertex AI, one module per kind, and their providers."""
+"""Pulumi dynamic resources for Vertex AI, one module per kind, and their providers; the generated ``<Kind>Args``
+and ``<Spec>Dict`` types (``_args``, written by ``python -m vertex_resources.codegen``)."""
 
-from .batch_prediction_job import BatchPredictionJob, BatchPredictionJobArgs, BatchPredictionJobProvider
-from .custom_job import CustomJob, CustomJobArgs, CustomJobProvider
-from .dataset import Dataset, DatasetArgs, DatasetProvider
-from .hyperparameter_tuning_job import (
-    HyperparameterTuningJob,
-    HyperparameterTuningJobArgs,
-    HyperparameterTuningJobProvider,
-)
-from .model import Model, ModelArgs, ModelProvider
-from .training_pipeline import TrainingPipeline, TrainingPipelineArgs, TrainingPipelineProvider
+from . import _args
+from ._args import *  # noqa: F403  (every generated Args class and spec TypedDict, listed in _args.__all__)
+from .batch_prediction_job import BatchPredictionJob, BatchPredictionJobProvider
+from .custom_job import CustomJob, CustomJobProvider
+from .dataset import Dataset, DatasetProvider
+from .hyperparameter_tuning_job import HyperparameterTuningJob, HyperparameterTuningJobProvider
+from .model import Model, ModelProvider
+from .training_pipeline import TrainingPipeline, TrainingPipelineProvider
 
 __all__ = [
     "BatchPredictionJob",
-    "BatchPredictionJobArgs",
     "BatchPredictionJobProvider",
     "CustomJob",
-    "CustomJobArgs",
     "CustomJobProvider",
     "Dataset",
-    "DatasetArgs",
     "DatasetProvider",
     "HyperparameterTuningJob",
-    "HyperparameterTuningJobArgs",
     "HyperparameterTuningJobProvider",
     "Model",
-    "ModelArgs",
     "ModelProvider",
     "TrainingPipeline",
-    "TrainingPipelineArgs",
     "TrainingPipelineProvider",
+    *_args.__all__,
 ]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
 from pydantic import BaseModel
 
+from ..outputs import JobErrorOutput
 from ..specs._base import FieldKind
 from ..specs.diff import field_changes
 from ._provider import VertexProvider
@@ -82,7 +82,7 @@ class JobResource(VertexResource):
     """Outputs of the long-running kinds."""
 
     state: pulumi.Output[str]
-    error: pulumi.Output[Mapping[str, Any]]
-    """``{"code", "message"}`` of a failed or cancelled job."""
+    error: pulumi.Output[JobErrorOutput | None]
+    """``{"code", "message"}`` of a failed or cancelled job; None while it runs or once it succeeded."""
     start_time: pulumi.Output[str]
     end_time: pulumi.Output[str]

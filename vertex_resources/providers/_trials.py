@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..outputs import BestTrialOutput
+
 __all__ = ["best_trial"]
 
 
-def best_trial(job: dict[str, Any]) -> dict[str, Any] | None:
-    """``{"id", "parameters": {id: value}, "metrics": {id: value}}`` of the best succeeded trial, if any."""
+def best_trial(job: dict[str, Any]) -> BestTrialOutput | None:
+    """The best succeeded trial of a tuning job (v1 REST JSON), if any."""
     metrics = (job.get("studySpec") or {}).get("metrics") or []
     if not metrics:
         return None
@@ -25,7 +27,7 @@ def best_trial(job: dict[str, Any]) -> dict[str, Any] | None:
         return None
     _, best = (max if maximize else min)(scored, key=lambda pair: pair[0])
     return {
-        "id": best.get("id"),
+        "id": str(best.get("id")),
         "parameters": {p.get("parameterId"): p.get("value") for p in best.get("parameters") or []},
         "metrics": {m.get("metricId"): m.get("value") for m in (best.get("finalMeasurement") or {}).get("metrics", [])},
         "custom_job": best.get("customJob"),

@@ -7,15 +7,20 @@ from typing import Any
 
 import pulumi
 
-from ..specs import (
-    BatchPredictionJobDefinition,
-)
-from ._args import BatchPredictionJobArgs
+from ..outputs import CompletionStatsOutput
+from ..specs import BatchPredictionJobDefinition
+from ._args import BatchPredictionInputConfigDict, BatchPredictionJobArgs, BatchPredictionOutputConfigDict
 from ._kind import JobKind
 from ._provider import VertexProvider
 from ._resource import JobResource
 
-__all__ = ["BatchPredictionJob", "BatchPredictionJobArgs", "BatchPredictionJobProvider"]
+__all__ = [
+    "BatchPredictionInputConfigDict",
+    "BatchPredictionJob",
+    "BatchPredictionJobArgs",
+    "BatchPredictionJobProvider",
+    "BatchPredictionOutputConfigDict",
+]
 
 
 class BatchPredictionJobApi(JobKind):
@@ -34,11 +39,10 @@ class BatchPredictionJobProvider(VertexProvider):
     api_type = BatchPredictionJobApi
 
 
-
 class BatchPredictionJob(JobResource, module="vertex", name="BatchPredictionJob"):
     output_info: pulumi.Output[Mapping[str, Any]]
     output_directory: pulumi.Output[str]
-    completion_stats: pulumi.Output[Mapping[str, Any]]
+    completion_stats: pulumi.Output[CompletionStatsOutput]
     partial_failures: pulumi.Output[Sequence[Mapping[str, Any]]]
     model_version_id: pulumi.Output[str]
 

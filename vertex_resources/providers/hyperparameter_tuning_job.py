@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 
+from ..outputs import BestTrialOutput, TrialOutput
 from ..specs import HyperparameterTuningJobDefinition
 from ._args import HyperparameterTuningJobArgs
 from ._kind import JobKind
@@ -35,9 +36,9 @@ class HyperparameterTuningJobProvider(VertexProvider):
 
 
 class HyperparameterTuningJob(JobResource, module="vertex", name="HyperparameterTuningJob"):
-    trials: pulumi.Output[Sequence[Mapping[str, Any]]]
-    best_trial: pulumi.Output[Mapping[str, Any]]
-    """``{"id", "parameters", "metrics", "custom_job"}`` of the best succeeded trial."""
+    trials: pulumi.Output[Sequence[TrialOutput]]
+    best_trial: pulumi.Output[BestTrialOutput | None]
+    """The best succeeded trial; None if no trial succeeded (or the job is not finished)."""
 
     def __init__(
         self, resource_name: str, args: HyperparameterTuningJobArgs, opts: pulumi.ResourceOptions | None = None

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 
 from ..errors import NotFoundError
+from ..outputs import BestTrialOutput
 from ..specs import (
     TrainingPipelineDefinition,
 )
@@ -97,7 +98,8 @@ class TrainingPipeline(JobResource, module="vertex", name="TrainingPipeline"):
     model_version_id: pulumi.Output[str]
     backing_custom_job: pulumi.Output[str]
     backing_hyperparameter_tuning_job: pulumi.Output[str]
-    best_trial: pulumi.Output[Mapping[str, Any]]
+    best_trial: pulumi.Output[BestTrialOutput | None]
+    """With a ``tuning_task``: the best succeeded trial of its tuning job; None otherwise."""
     output_directory: pulumi.Output[str]
 
     def __init__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
@@ -25,12 +26,19 @@ __all__ = [
     "BigQuerySource",
     "CompletionStats",
     "InstanceConfig",
+    "InstancesFormat",
     "ManualBatchTuningParameters",
     "OutputInfo",
+    "PredictionsFormat",
 ]
 
-INSTANCE_FORMATS = ("jsonl", "csv", "tf-record", "tf-record-gzip", "bigquery", "file-list")
-PREDICTION_FORMATS = ("jsonl", "csv", "bigquery")
+InstancesFormat = Literal["jsonl", "csv", "tf-record", "tf-record-gzip", "file-list", "bigquery"]
+"""What a BatchPredictionJob reads (``input_config.instances_format``): files of these formats, or a BigQuery
+table."""
+PredictionsFormat = Literal["jsonl", "csv", "bigquery"]
+"""What a BatchPredictionJob writes (``output_config.predictions_format``)."""
+INSTANCE_FORMATS: tuple[str, ...] = typing.get_args(InstancesFormat)
+PREDICTION_FORMATS: tuple[str, ...] = typing.get_args(PredictionsFormat)
 
 
 class BigQuerySource(ApiModel):
@@ -61,7 +69,7 @@ def _format_problems(
 class BatchPredictionInputConfig(ApiModel):
     """``instances_format`` bigquery reads ``bigquery_source``; every other format reads ``gcs_source`` files."""
 
-    instances_format: str
+    instances_format: InstancesFormat
     gcs_source: GcsSource | None = None
     bigquery_source: BigQuerySource | None = None
 
@@ -74,7 +82,7 @@ class BatchPredictionInputConfig(ApiModel):
 class BatchPredictionOutputConfig(ApiModel):
     """``predictions_format`` bigquery writes to ``bigquery_destination``; jsonl and csv to ``gcs_destination``."""
 
-    predictions_format: str
+    predictions_format: PredictionsFormat
     gcs_destination: GcsDestination | None = None
     bigquery_destination: BigQueryDestination | None = None
 

@@ -23,8 +23,8 @@ from vertex_resources import (
     TransientApiError,
     VertexResourcesError,
 )
-from vertex_resources.providers import TrainingPipelineProvider
 from vertex_resources.providers._config import ProviderConfig
+from vertex_resources.providers._provider import VertexProvider
 
 from .conftest import LOCATION, PROJECT
 from .harness import ProviderServer
@@ -43,9 +43,9 @@ DENIED_CREATE = (
 )
 
 
-def _provider(emulator: Emulator, **settings: str) -> TrainingPipelineProvider:
-    """A provider in this process, configured as the engine configures it."""
-    provider = TrainingPipelineProvider()
+def _provider(emulator: Emulator, kind: str = "TrainingPipeline", **settings: str) -> VertexProvider:
+    """A provider of ``kind`` in this process, configured as the engine configures it."""
+    provider = INPUTS[kind][0]()
     provider._config = ProviderConfig.from_stack(
         {
             "vertex:project": PROJECT,
@@ -137,6 +137,18 @@ def test_a_transient_failure_that_outlasts_the_retries_is_a_transient_api_error(
     assert (error.kind, error.name, error.status) == ("TrainingPipeline", PIPELINE, "UNAVAILABLE")
     assert "still failing after the retries" in error.message
     assert control.counters()["GetTrainingPipeline"] > 1, "the retry policy saw Google's exception and retried"
+
+
+def test_a_create_that_stays_unavailable_fails_as_transient_after_its_attempts(
+    control: ControlClient, emulator: Emulator
+) -> None:
+    control.inject_faults("CreateCustomJob", fraction=1.0, status="UNAVAILABLE")
+    with pytest.raises(TransientApiError) as caught:
+        _provider(emulator, "CustomJob").create(INPUTS["CustomJob"][1])
+    error = caught.value
+    assert (error.kind, error.name, error.status) == ("CustomJob", PARENT, "UNAVAILABLE")
+    assert error.message.endswith("(create tried 8 times)")
+    assert control.counters()["CreateCustomJob"] == 8, "each attempt after a look-up, none retried blindly"
 
 
 def test_gone_still_reads_as_gone_and_deleting_it_again_is_done(

@@ -392,7 +392,7 @@ CASES: list[Case] = [
         "input_config.instances_format",
         "parquet",
         "input_config.instances_format",
-        "must be one of jsonl, csv",
+        "input should be 'jsonl', 'csv'",
         "csv",
     ),
     (
@@ -416,7 +416,7 @@ CASES: list[Case] = [
         "output_config.predictions_format",
         "tf-record",
         "output_config.predictions_format",
-        "must be one of jsonl, csv, bigquery",
+        "input should be 'jsonl', 'csv' or 'bigquery'",
         "csv",
     ),
     (
