@@ -3,6 +3,7 @@ up, an unchanged preview, a config change, drift and refresh, destroy. Jobs real
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -216,7 +217,8 @@ def test_an_up_killed_while_a_pipeline_runs_recovers_to_one_pipeline(tmp_path: P
             # their own: language host, program, provider).
             os.killpg(running.pid, signal.SIGKILL)
             for pid in _processes_of(project.state_dir):
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # it may have gone with its parent
+                    os.kill(pid, signal.SIGKILL)
             running.wait()
         (held,) = emulator.control.held_jobs()
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -82,7 +83,12 @@ class JobResource(VertexResource):
     """Outputs of the long-running kinds."""
 
     state: pulumi.Output[str]
-    error: pulumi.Output[JobErrorOutput | None]
+    # Typed for programs (TypedDicts), but Pulumi's runtime translates outputs by the annotations it finds at run
+    # time and refuses a dict for a TypedDict class: it sees the plain mapping.
+    if TYPE_CHECKING:
+        error: pulumi.Output[JobErrorOutput | None]
+    else:
+        error: pulumi.Output[Mapping[str, Any] | None]
     """``{"code", "message"}`` of a failed or cancelled job; None while it runs or once it succeeded."""
     start_time: pulumi.Output[str]
     end_time: pulumi.Output[str]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -42,7 +42,10 @@ class BatchPredictionJobProvider(VertexProvider):
 class BatchPredictionJob(JobResource, module="vertex", name="BatchPredictionJob"):
     output_info: pulumi.Output[Mapping[str, Any]]
     output_directory: pulumi.Output[str]
-    completion_stats: pulumi.Output[CompletionStatsOutput]
+    if TYPE_CHECKING:  # see JobResource.error: Pulumi checks runtime annotations against the values
+        completion_stats: pulumi.Output[CompletionStatsOutput]
+    else:
+        completion_stats: pulumi.Output[Mapping[str, Any]]
     partial_failures: pulumi.Output[Sequence[Mapping[str, Any]]]
     model_version_id: pulumi.Output[str]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -36,8 +36,12 @@ class HyperparameterTuningJobProvider(VertexProvider):
 
 
 class HyperparameterTuningJob(JobResource, module="vertex", name="HyperparameterTuningJob"):
-    trials: pulumi.Output[Sequence[TrialOutput]]
-    best_trial: pulumi.Output[BestTrialOutput | None]
+    if TYPE_CHECKING:  # see JobResource.error
+        trials: pulumi.Output[Sequence[TrialOutput]]
+        best_trial: pulumi.Output[BestTrialOutput | None]
+    else:
+        trials: pulumi.Output[Sequence[Mapping[str, Any]]]
+        best_trial: pulumi.Output[Mapping[str, Any] | None]
     """The best succeeded trial; None if no trial succeeded (or the job is not finished)."""
 
     def __init__(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -98,7 +98,10 @@ class TrainingPipeline(JobResource, module="vertex", name="TrainingPipeline"):
     model_version_id: pulumi.Output[str]
     backing_custom_job: pulumi.Output[str]
     backing_hyperparameter_tuning_job: pulumi.Output[str]
-    best_trial: pulumi.Output[BestTrialOutput | None]
+    if TYPE_CHECKING:  # see JobResource.error
+        best_trial: pulumi.Output[BestTrialOutput | None]
+    else:
+        best_trial: pulumi.Output[Mapping[str, Any] | None]
     """With a ``tuning_task``: the best succeeded trial of its tuning job; None otherwise."""
     output_directory: pulumi.Output[str]
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pulumi
-import pytest
 import typing_extensions
 
 import vertex_resources as vr
@@ -191,21 +190,3 @@ def test_a_failed_jobs_error_has_the_typed_shape(server: ProviderServer, control
     assert refreshed["state"] == "JOB_STATE_FAILED"
     assert _conforms(refreshed["error"], vr.JobErrorOutput) == []
     assert refreshed["error"] == {"code": 13.0, "message": "trainer exited with code 3"}
-
-
-@pytest.mark.parametrize(
-    ("kind", "output", "shape"),
-    [
-        ("HyperparameterTuningJob", "best_trial", "pulumi.Output[BestTrialOutput | None]"),
-        ("HyperparameterTuningJob", "trials", "pulumi.Output[Sequence[TrialOutput]]"),
-        ("TrainingPipeline", "best_trial", "pulumi.Output[BestTrialOutput | None]"),
-        ("BatchPredictionJob", "completion_stats", "pulumi.Output[CompletionStatsOutput]"),
-        ("CustomJob", "error", "pulumi.Output[JobErrorOutput | None]"),
-    ],
-)
-def test_the_resources_declare_the_typed_outputs(kind: str, output: str, shape: str) -> None:
-    resource_type = getattr(vr, kind)
-    declared: dict[str, str] = {}
-    for klass in reversed(resource_type.__mro__):
-        declared.update(vars(klass).get("__annotations__", {}))
-    assert declared[output] == shape
