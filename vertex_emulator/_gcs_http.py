@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import threading
 from collections.abc import Iterable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,7 +21,8 @@ from vertex_emulator import _guard
 from vertex_emulator._gcs_errors import RangeNotSatisfiable, RequestRefused, StorageError
 from vertex_emulator._gcs_routes import Body, GcsApi, Request, Response
 from vertex_emulator._gcs_uploads import MAX_OBJECT_BYTES
-from vertex_emulator._limits import BODY_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS, LISTEN_BACKLOG
+from vertex_emulator._limits import BODY_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS
+from vertex_emulator._serving import ConnectionHandler, ThreadedServer
 
 _log = logging.getLogger(__name__)
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -37,17 +36,8 @@ def _phrase(status: int) -> str:
     return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else ""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = IDLE_TIMEOUT_SECONDS  # StreamRequestHandler applies it to the connection
+class _Handler(ConnectionHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard library's own refusals (bad request line, headers too long) in GCS's envelope."""
@@ -202,21 +192,13 @@ def _error(error: StorageError) -> Response:
     return Response(error.status(), error.envelope(), _ENVELOPE_TYPE, headers)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = LISTEN_BACKLOG
-
+class _Server(ThreadedServer):
     def __init__(self, address: tuple[str, int], api: GcsApi, allowed_hosts: frozenset[str]) -> None:
         super().__init__(address, _Handler)
         self.api = api
         self.allowed_hosts = allowed_hosts
         self.host = address[0]
         self.port: int = self.server_address[1]
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went away (reset, timed out) is not the emulator's failure: no traceback on stderr.
-        _log.debug("storage connection from %s ended with an error", client_address, exc_info=True)
 
 
 class GcsServer:

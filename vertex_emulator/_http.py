@@ -12,15 +12,11 @@ the standard library's own (a malformed request line, headers too long), answers
 from __future__ import annotations
 
 import json
-import logging
 import re
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from vertex_emulator import _guard
 from vertex_emulator._errors import (
@@ -35,14 +31,14 @@ from vertex_emulator._errors import (
     UriTooLong,
     error_envelope,
 )
-from vertex_emulator._limits import BODY_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS, LISTEN_BACKLOG, MAX_BODY_BYTES
+from vertex_emulator._limits import BODY_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS, MAX_BODY_BYTES
+from vertex_emulator._serving import ConnectionHandler, ThreadedServer
 
 # (method, target, body) -> (status, content type, body)
 App = Callable[[str, str, bytes], tuple[int, str, bytes]]
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _ENVELOPE_TYPE = "application/json; charset=UTF-8"
-_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,14 +70,8 @@ def _envelope(error: ApiError) -> bytes:
     return json.dumps(error_envelope(error)).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = IDLE_TIMEOUT_SECONDS  # StreamRequestHandler applies it to the connection
+class _Handler(ConnectionHandler):
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # -- the standard library's hooks ------------------------------------------------------------------
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
@@ -108,9 +98,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._write_error(bad.error, head_only=False)
             return False
         return super().handle_expect_100()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     # -- serving ---------------------------------------------------------------------------------------
     def _serve(self) -> None:
@@ -205,20 +192,12 @@ def refusal_error(refusal: _guard.Refusal) -> ApiError:
     return MisdirectedRequest(refusal.message) if refusal.status == 421 else PermissionDenied(refusal.message)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = LISTEN_BACKLOG
-
+class _Server(ThreadedServer):
     def __init__(self, address: tuple[str, int], app: App, policy: RequestPolicy) -> None:
         super().__init__(address, _Handler)
         self.app = app
         self.policy = policy
         self.port: int = self.server_address[1]
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went away (reset, timed out) is not the emulator's failure: no traceback on stderr.
-        _log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
 
 class HttpServer:
