@@ -18,6 +18,7 @@ _PROJECT = re.compile(r"^[a-z0-9][a-z0-9.:-]{0,62}$")
 _LOCATION = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 _MODEL_ID = re.compile(r"^[a-z_][a-z0-9_-]{0,62}$")
 _ALIAS = re.compile(r"^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$")
+_NUMERIC_ID = re.compile(r"^[0-9]{1,19}$")  # the API's ids are int64 numbers
 
 
 def project_number(project: str) -> str:
@@ -58,6 +59,21 @@ def check_model_id(model_id: str, field: str) -> None:
 def check_version_alias(alias: str, field: str) -> None:
     if not _ALIAS.match(alias) or alias.isdigit():
         raise InvalidArgument(f"{field} '{alias}' is invalid: an alias matches [a-z][a-zA-Z0-9-]{{0,126}}[a-z0-9].")
+
+
+def check_resource_id(noun: str, resource_id: str) -> None:
+    """400 INVALID_ARGUMENT, in the real API's words, for an id the API could never have given: ids are numbers,
+    except that a model may carry the model id it was uploaded with and a version id or alias after `@`. The real
+    API refuses such a name before looking anything up, so it is never a 404."""
+    if noun == "Model":
+        model_id, sep, version = resource_id.partition("@")
+        valid = bool(_NUMERIC_ID.match(model_id) or _MODEL_ID.match(model_id)) and (
+            not sep or bool(_NUMERIC_ID.match(version) or _ALIAS.match(version))
+        )
+    else:
+        valid = bool(_NUMERIC_ID.match(resource_id))
+    if not valid:
+        raise InvalidArgument(f"List of found errors:\t1.Field: name; Message: Invalid {noun} resource name.\t")
 
 
 @dataclass(frozen=True)

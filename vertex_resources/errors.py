@@ -9,6 +9,7 @@ One hierarchy, rendered for the user in one place (``str()`` of each error)::
     └── ApiError                   the Vertex AI API refused or failed a call: kind, name, status, message
         ├── NotFoundError          NOT_FOUND: the resource is gone (refresh reads it deleted, delete is done)
         ├── InvalidArgumentError   INVALID_ARGUMENT: the API refused the request's content
+        │   └── MalformedIdError   the id is not one the API accepts (refresh or delete of a wrong id)
         ├── FailedPreconditionError  FAILED_PRECONDITION: not possible in the resource's state
         ├── TransientApiError      UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, a lost connection:
         │                          still failing after the retries (creates are retried after a look-up)
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigError",
     "FailedPreconditionError",
     "InvalidArgumentError",
+    "MalformedIdError",
     "NotFoundError",
     "Problem",
     "ResourceFailed",
@@ -114,6 +116,17 @@ class NotFoundError(ApiError):
 
 class InvalidArgumentError(ApiError):
     """INVALID_ARGUMENT: the API refused what the request says."""
+
+
+class MalformedIdError(InvalidArgumentError):
+    """INVALID_ARGUMENT because ``name`` is not an id the API accepts (a job's id is a number): the resource was
+    never looked up, so it is neither gone nor there, and refresh and delete say so instead of guessing."""
+
+    def _render(self) -> str:
+        return (
+            f"{self.kind} {self.name}: malformed id: the API does not accept this as a {self.kind} name "
+            f"({self.status}: {self.message})"
+        )
 
 
 class FailedPreconditionError(ApiError):

@@ -11,9 +11,9 @@ from vertex_emulator import _protos, _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument
 from vertex_emulator._listing import paginate
-from vertex_emulator._names import location_path
+from vertex_emulator._names import check_resource_id, location_path
 from vertex_emulator._routing import Reply, Request, Route
-from vertex_emulator._store import Record
+from vertex_emulator._store import NOUNS, Record
 
 JsonDict = dict[str, Any]
 LOCATION = "/v1/projects/{project}/locations/{location}"
@@ -26,7 +26,11 @@ def location(request: Request) -> str:
 
 
 def resource_name(request: Request, collection: str, id_param: str) -> str:
-    return f"{location(request)}/{collection}/{request.params[id_param]}"
+    """The full name of the resource the path addresses; 400 for an id that is not the API's shape."""
+    where = location(request)
+    resource_id = request.params[id_param]
+    check_resource_id(NOUNS[collection], resource_id)
+    return f"{where}/{collection}/{resource_id}"
 
 
 def body(request: Request, message_class: type[Message], what: str) -> JsonDict:

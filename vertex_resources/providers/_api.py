@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import re
 from typing import Any
 
 import requests
@@ -24,6 +25,7 @@ from ..errors import (
     ApiError,
     FailedPreconditionError,
     InvalidArgumentError,
+    MalformedIdError,
     NotFoundError,
     TransientApiError,
     WaitTimedOut,
@@ -66,6 +68,9 @@ _ERROR_BY_STATUS: dict[str, type[ApiError]] = {
     "DEADLINE_EXCEEDED": TransientApiError,
 }
 
+# How the API words its refusal of a name it could never have given ("... Invalid CustomJob resource name.").
+_MALFORMED_NAME = re.compile(r"\bInvalid [A-Za-z]+ resource name\b")
+
 
 def _status_and_message(error: gexc.GoogleAPICallError) -> tuple[str, str]:
     """The API's own status and message: from the REST error body when there is one (its ``message`` has no
@@ -96,6 +101,8 @@ def api_error(error: BaseException, kind: str, name: str) -> ApiError | WaitTime
         return TransientApiError(kind, name, "DEADLINE_EXCEEDED", str(error))
     if isinstance(error, gexc.GoogleAPICallError):
         status, message = _status_and_message(error)
+        if status == "INVALID_ARGUMENT" and _MALFORMED_NAME.search(message):
+            return MalformedIdError(kind, name, status, message)
         return _ERROR_BY_STATUS.get(status, ApiError)(kind, name, status, message)
     if isinstance(error, _CONNECTION_ERRORS):
         return TransientApiError(kind, name, "UNAVAILABLE", f"no answer from the API: {error}")

@@ -19,6 +19,7 @@ from vertex_resources import (
     ApiError,
     FailedPreconditionError,
     InvalidArgumentError,
+    MalformedIdError,
     NotFoundError,
     TransientApiError,
     VertexResourcesError,
@@ -166,3 +167,31 @@ def test_gone_still_reads_as_gone_and_deleting_it_again_is_done(
     resource.delete(id_, outs)  # the pipeline, its model and its custom job: already gone or deleted now
     with pytest.raises(gexc.NotFound):
         clients.job.get_custom_job(name=outs["backing_custom_job"])
+
+
+# A kind's collection in resource names; the malformed ids are the recorded one (`customJobs/customjob-abc`).
+COLLECTIONS = {
+    "Dataset": "datasets",
+    "TrainingPipeline": "trainingPipelines",
+    "CustomJob": "customJobs",
+    "HyperparameterTuningJob": "hyperparameterTuningJobs",
+    "BatchPredictionJob": "batchPredictionJobs",
+    "Model": "models",
+}
+
+
+@pytest.mark.parametrize("operation", ["read", "delete"])
+@pytest.mark.parametrize("kind", sorted(COLLECTIONS))
+def test_a_malformed_id_is_a_clear_error_on_refresh_and_delete_not_gone(
+    kind: str, operation: str, control: ControlClient, emulator: Emulator
+) -> None:
+    malformed = f"{PARENT}/{COLLECTIONS[kind]}/{'Customjob-ABC' if kind == 'Model' else 'customjob-abc'}"
+    provider = _provider(emulator, kind)
+    with pytest.raises(MalformedIdError) as caught:
+        getattr(provider, operation)(malformed, INPUTS[kind][1])
+    error = caught.value
+    assert isinstance(error, InvalidArgumentError)
+    assert not isinstance(error, NotFoundError), "never read as already gone"
+    assert (error.kind, error.name, error.status) == (kind, malformed, "INVALID_ARGUMENT")
+    assert error.message == f"List of found errors:\t1.Field: name; Message: Invalid {kind} resource name.\t"
+    assert str(error).startswith(f"{kind} {malformed}: malformed id: "), str(error)
