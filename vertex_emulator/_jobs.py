@@ -15,6 +15,7 @@ from vertex_emulator import _registry
 from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition
 from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._schemas import TUNING_TASK
+from vertex_emulator._server_defaults import with_job_defaults
 from vertex_emulator._store import (
     BATCH_PREDICTION_JOBS,
     CUSTOM_JOBS,
@@ -101,7 +102,7 @@ class JobLifecycle:
         self, tx: Transaction, kind: str, location: str, body: JsonDict, internal: JsonDict | None = None
     ) -> Record:
         now = now_timestamp()
-        body = {k: v for k, v in body.items() if k not in _RESERVED}
+        body = with_job_defaults(kind, {k: v for k, v in body.items() if k not in _RESERVED})
         body.update(
             name=f"{location}/{kind}/{new_id()}", state=_prefix(kind) + "PENDING", createTime=now, updateTime=now
         )

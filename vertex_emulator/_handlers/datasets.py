@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vertex_emulator import _dataset_data, _protos, _validation
+from vertex_emulator import _dataset_data, _protos, _server_defaults, _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import FailedPrecondition, InvalidArgument, NotFound
 from vertex_emulator._handlers._common import (
@@ -105,8 +105,8 @@ def create(backend: Backend, request: Request) -> Reply:
         etag=new_id(),
         labels={**dataset.get("labels", {}), SCHEMA_LABEL: SCHEMAS[schema]},
     )
-    if "metadata" not in kept:
-        kept["metadata"] = {}
+    kept["metadata"] = _server_defaults.dataset_metadata(SCHEMAS[schema], where, kept.get("metadata") or {})
+    kept["metadataArtifact"] = _server_defaults.metadata_artifact(where)
     failure: JsonDict | None = None
     if backend.reads_data and SCHEMAS[schema] in _FROM_INPUT_CONFIG:
         try:
