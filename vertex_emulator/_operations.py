@@ -2,7 +2,9 @@
 
 An operation stores what completing it does as data (its "effect"), so a pending operation survives a restart
 and is resumed honestly: overdue ones complete at startup, the others at their due time. Effects:
-    {"snapshot": name, "type": T}   respond with the named resource as it is at completion (create calls)
+    {"snapshot": name, "type": T}   respond with the named resource as it is at completion (create calls);
+                                    optional "without": [field or "a.b" path] and "with": {field: object merged
+                                    in}, for a response the real API shapes unlike the resource
     {"respond": {...}, "type": T}   respond with a fixed message
     {"delete": [names...]}          delete those records, respond google.protobuf.Empty
     {"error": {"code", "message"}}  fail with that google.rpc.Status (e.g. an import file that is missing)
@@ -97,7 +99,7 @@ class Operations:
             if target is None:
                 body["error"] = NotFound(f"{effect['snapshot']} no longer exists.").rpc_status()
             else:
-                body["response"] = _protos.packed(effect["type"], target.body)
+                body["response"] = _protos.packed(effect["type"], _snapshot(target.body, effect))
         else:
             body["response"] = _protos.packed(effect["type"], effect.get("respond", {}))
         return self._finish(tx, record, body)
@@ -162,3 +164,17 @@ def _seconds(value: object) -> float:
     if not math.isfinite(seconds) or seconds < 0:
         raise InvalidArgument(f'Invalid timeout {value!r}: expected a non-negative duration such as "30s".')
     return min(seconds, MAX_WAIT_SECONDS)
+
+
+def _snapshot(resource: JsonDict, effect: JsonDict) -> JsonDict:
+    """`resource` as a snapshot effect's response: without its "without" paths, with its "with" objects merged."""
+    shaped = {key: dict(value) if isinstance(value, dict) else value for key, value in resource.items()}
+    for path in effect.get("without", ()):
+        field, _, inner = path.partition(".")
+        if not inner:
+            shaped.pop(field, None)
+        elif isinstance(shaped.get(field), dict):
+            shaped[field].pop(inner, None)
+    for field, extra in effect.get("with", {}).items():
+        shaped[field] = {**(shaped.get(field) or {}), **extra}
+    return shaped

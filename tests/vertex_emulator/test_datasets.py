@@ -23,10 +23,22 @@ def test_create_returns_an_lro_whose_result_is_the_dataset(clients: GapicClients
     assert created.name.split("/")[-1].isdigit()
     assert created.display_name == "sales"
     assert created.labels["team"] == "ml"
+    # As the real API answers (recorded): the operation's response has the system label but no times or etag;
+    # the dataset itself has the times and etag and only the user's labels.
     assert created.labels["aiplatform.googleapis.com/dataset_metadata_schema"] == "TABLE"
-    assert created.create_time
-    assert created.update_time
-    assert clients.dataset.get_dataset(name=created.name) == created
+    assert not created.create_time
+    assert not created.etag
+    dataset = clients.dataset.get_dataset(name=created.name)
+    assert dataset.create_time
+    assert dataset.update_time
+    assert dataset.etag
+    assert dict(dataset.labels) == {"team": "ml"}
+    assert dataset.metadata_artifact
+    assert (dataset.display_name, dataset.metadata, dataset.data_item_count) == (
+        created.display_name,
+        created.metadata,
+        created.data_item_count,
+    )
 
 
 def test_get_accepts_the_project_id_or_number(clients: GapicClients, parent: str) -> None:
@@ -75,8 +87,8 @@ def test_update_changes_only_the_masked_fields(clients: GapicClients, parent: st
     )
     assert updated.display_name == "after"
     assert updated.description == "keep"
-    assert dict(updated.labels) == {"b": "2", "aiplatform.googleapis.com/dataset_metadata_schema": "TABLE"}
-    assert updated.update_time > created.update_time
+    assert dict(updated.labels) == {"b": "2"}
+    assert updated.update_time > clients.dataset.get_dataset(name=created.name).create_time
     assert clients.dataset.get_dataset(name=created.name) == updated
 
 

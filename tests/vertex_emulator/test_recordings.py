@@ -38,18 +38,6 @@ KNOWN_DIFFERENCES = {
         (sequence, 0): "a dataset create's operation is done at once; the real API's is still pending"
         for sequence in ("kcc-vertexaidatasetbasic", "kcc-vertexaidatasetencryptionkey")
     },
-    **{
-        (sequence, 1): "the create operation's response Dataset carries createTime, updateTime, etag, gcsBucket "
-        "and metadataArtifact, which the real API's leaves out"
-        for sequence in ("kcc-vertexaidatasetbasic", "kcc-vertexaidatasetencryptionkey")
-    },
-    **{
-        (sequence, index): "a dataset's GET and PATCH answers carry the system label "
-        "aiplatform.googleapis.com/dataset_metadata_schema; the real API shows it only in the create operation's "
-        "response"
-        for sequence in ("kcc-vertexaidatasetbasic", "kcc-vertexaidatasetencryptionkey")
-        for index in range(2, 7)
-    },
 }
 
 

@@ -1,8 +1,9 @@
 """Dataset: create (LRO), get, list, patch with updateMask, delete (LRO), import (LRO), export (LRO).
 
-Like the real API, a dataset gets the system label `aiplatform.googleapis.com/dataset_metadata_schema`
-(TABLE, IMAGE, TEXT, VIDEO or TIME_SERIES), which user updates of `labels` keep. ImportData records the
-import configs on the dataset (`internal.imports`).
+As the real API does (recorded), the create operation's response carries the system label
+`aiplatform.googleapis.com/dataset_metadata_schema` (TABLE, IMAGE, TEXT, VIDEO or TIME_SERIES) but no times or
+etag; the dataset itself (get, list, patch) shows only the user's labels. ImportData records the import configs
+on the dataset (`internal.imports`).
 
 When the emulator reads data (its default, local mode; see `_dataset_data`): a tabular dataset counts its CSV
 rows at creation (`dataItemCount`) and a BigQuery source fails the create operation; ImportData reads the JSONL
@@ -40,6 +41,13 @@ _UPDATABLE = {
     "display_name": "displayName",
     "description": "description",
     "labels": "labels",
+}
+# The create operation's response, as the real API shapes it (recorded): the dataset as created, without the times,
+# etag and what is filled in later (the metadata artifact, the bucket), with the system label the resource itself
+# never shows.
+_CREATED_RESPONSE: JsonDict = {
+    "type": "google.cloud.aiplatform.v1.Dataset",
+    "without": ["createTime", "updateTime", "etag", "metadataArtifact", "metadata.gcsBucket"],
 }
 _FROM_INPUT_CONFIG = ("TABLE", "TIME_SERIES")  # kinds whose data is metadata.inputConfig, not imports
 _COLLECTION = f"{LOCATION}/datasets"
@@ -103,7 +111,6 @@ def create(backend: Backend, request: Request) -> Reply:
         createTime=now,
         updateTime=now,
         etag=new_id(),
-        labels={**dataset.get("labels", {}), SCHEMA_LABEL: SCHEMAS[schema]},
     )
     kept["metadata"] = _server_defaults.dataset_metadata(SCHEMAS[schema], where, kept.get("metadata") or {})
     kept["metadataArtifact"] = _server_defaults.metadata_artifact(where)
@@ -119,7 +126,9 @@ def create(backend: Backend, request: Request) -> Reply:
     with backend.store.transaction() as tx:
         if failure is None:
             tx.create(DATASETS, name, where, kept, {"imports": []})
-        effect = {"error": failure} if failure else {"snapshot": name, "type": "google.cloud.aiplatform.v1.Dataset"}
+        effect = {"error": failure} if failure else {**_CREATED_RESPONSE, "snapshot": name}
+        if failure is None:
+            effect["with"] = {"labels": {SCHEMA_LABEL: SCHEMAS[schema]}}
         operation = backend.operations.start(tx, name, _protos.CREATE_DATASET_METADATA, effect)
     return Reply(record=operation)
 
@@ -154,12 +163,7 @@ def update(backend: Backend, request: Request) -> Reply:
         record = tx.find(DATASETS, name)
         updated = dict(record.body)
         for field in fields:
-            if field == "labels":
-                system = {
-                    k: v for k, v in record.body.get("labels", {}).items() if k.startswith("aiplatform.googleapis.com/")
-                }
-                updated["labels"] = {**patch.get("labels", {}), **system}
-            elif field in patch:
+            if field in patch:
                 updated[field] = patch[field]
             else:
                 updated.pop(field, None)
