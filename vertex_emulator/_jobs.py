@@ -15,7 +15,7 @@ from vertex_emulator import _registry
 from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition
 from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._schemas import TUNING_TASK
-from vertex_emulator._server_defaults import with_job_defaults
+from vertex_emulator._server_defaults import with_end_fields, with_job_defaults
 from vertex_emulator._store import (
     BATCH_PREDICTION_JOBS,
     CUSTOM_JOBS,
@@ -248,6 +248,7 @@ class JobLifecycle:
             body["error"] = error
         if state != "SUCCEEDED":
             body = _close_trials(body, now)
+        body = with_end_fields(record.kind, body)
         record = tx.put(record.evolve(body=body))
         self._mirror(tx, record)
         return record

@@ -13,6 +13,7 @@ from typing import Any
 
 from vertex_emulator._errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from vertex_emulator._names import ModelRef, check_model_id, check_version_alias, new_id, normalize, now_timestamp
+from vertex_emulator._server_defaults import model_fields
 from vertex_emulator._store import MODEL_VERSIONS, MODELS, Record, Store, Transaction, found
 
 JsonDict = dict[str, Any]
@@ -121,6 +122,7 @@ def register(
         supportedInputStorageFormats=["jsonl", "bigquery", "csv", "tf-record", "tf-record-gzip", "file-list"],
         supportedOutputStorageFormats=["jsonl", "bigquery"],
         modelSourceInfo={"sourceType": "CUSTOM"},
+        **model_fields(location, body),
     )
     if training_pipeline:
         body["trainingPipeline"] = training_pipeline

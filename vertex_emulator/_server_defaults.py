@@ -5,10 +5,11 @@ tested against them."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from vertex_emulator._names import new_id
-from vertex_emulator._store import CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS
+from vertex_emulator._store import BATCH_PREDICTION_JOBS, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS
 
 JsonDict = dict[str, Any]
 
@@ -21,6 +22,8 @@ DATA_ITEM_SCHEMA_BY_KIND = {
     "TEXT": f"{DATA_ITEM_SCHEMAS}text_1.0.0.yaml",
     "VIDEO": f"{DATA_ITEM_SCHEMAS}video_1.0.0.yaml",
 }
+# What a model with its own artifacts (artifactUri: uploaded or custom-trained) can be exported as.
+CUSTOM_TRAINED_EXPORT_FORMATS = [{"id": "custom-trained", "exportableContents": ["ARTIFACT"]}]
 # The job spec of each kind whose worker pools the API completes.
 _JOB_SPEC_FIELD = {CUSTOM_JOBS: "jobSpec", HYPERPARAMETER_TUNING_JOBS: "trialJobSpec"}
 
@@ -59,3 +62,27 @@ def dataset_metadata(kind: str, location: str, metadata: JsonDict) -> JsonDict:
     if schema is None:
         return metadata
     return {"dataItemSchemaUri": schema, "gcsBucket": dataset_bucket(location), **metadata}
+
+
+def model_fields(location: str, model: JsonDict) -> JsonDict:
+    """The output-only fields the API gives a new model version: its metadata artifact and, when it has its own
+    artifacts, the export formats they allow."""
+    fields: JsonDict = {"metadataArtifact": metadata_artifact(location)}
+    if model.get("artifactUri"):
+        fields["supportedExportFormats"] = CUSTOM_TRAINED_EXPORT_FORMATS
+    return fields
+
+
+def _seconds(start: str, end: str) -> float:
+    parse = datetime.fromisoformat
+    return max((parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds(), 0.0)
+
+
+def with_end_fields(kind: str, body: JsonDict) -> JsonDict:
+    """A job at its end with what the API reports then: a batch prediction job's replica hours (its replicas for
+    the time it ran)."""
+    if kind != BATCH_PREDICTION_JOBS:
+        return body
+    replicas = int((body.get("dedicatedResources") or {}).get("startingReplicaCount") or 1)
+    ran = _seconds(str(body.get("startTime") or body["endTime"]), str(body["endTime"]))
+    return {**body, "resourcesConsumed": {"replicaHours": replicas * ran / 3600}}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.vertex_emulator import bodies
-from vertex_emulator.testing import GapicClients
+from vertex_emulator.testing import GapicClients, wait_until
 
 IMAGE = "gs://google-cloud-aiplatform/schema/dataset/metadata/image_1.0.0.yaml"
 ARTIFACT = re.compile(r"^projects/\d+/locations/us-central1/metadataStores/default/artifacts/\d+$")
@@ -50,3 +50,22 @@ def test_a_tabular_dataset_keeps_its_metadata_and_gets_a_metadata_artifact(clien
     dataset = clients.dataset.get_dataset(name=created.name)
     assert dict(dataset.metadata) == {"inputConfig": {"gcsSource": {"uri": ["gs://bucket/data.csv"]}}}
     assert ARTIFACT.match(dataset.metadata_artifact)
+
+
+def test_a_model_version_gets_a_metadata_artifact_and_its_export_formats(clients: GapicClients, parent: str) -> None:
+    uploaded = bodies.upload_model(clients, parent)
+    model = clients.model.get_model(name=uploaded.model)
+    assert ARTIFACT.match(model.metadata_artifact)
+    formats = [(f.id, [c.name for c in f.exportable_contents]) for f in model.supported_export_formats]
+    assert formats == [("custom-trained", ["ARTIFACT"])]
+
+
+def test_a_finished_batch_prediction_job_reports_the_replica_hours_it_used(clients: GapicClients, parent: str) -> None:
+    uploaded = bodies.upload_model(clients, parent)
+    created = clients.job.create_batch_prediction_job(
+        parent=parent, batch_prediction_job=bodies.batch_prediction_job(uploaded.model)
+    )
+    assert "resources_consumed" not in created, "only a job that ended has used its resources"
+    done = wait_until(lambda: (job := clients.job.get_batch_prediction_job(name=created.name)).end_time and job)
+    assert 0 <= done.resources_consumed.replica_hours < 1
+    assert "resources_consumed" in done
