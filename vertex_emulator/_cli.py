@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -31,7 +32,9 @@ def _positive_int(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vertex_emulator", description="A local Vertex AI v1 REST API.")
+    # The same flags whether run as `python -m vertex_emulator` or as the installed `vertex-emulator` script.
+    prog = "vertex-emulator" if os.path.basename(sys.argv[0]) == "vertex-emulator" else "python -m vertex_emulator"
+    parser = argparse.ArgumentParser(prog=prog, description="A local Vertex AI v1 REST API.")
     parser.add_argument(
         "--host",
         default="127.0.0.1",
