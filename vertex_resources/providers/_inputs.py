@@ -38,9 +38,10 @@ def has_unknowns(value: Any) -> bool:
 
 def check_problems(
     spec_type: type[ApiModel], props: Mapping[str, Any], defaults: Mapping[str, tuple[str, str | None]] | None = None
-) -> tuple[list[Problem], list[Problem]]:
-    """(problems, warnings) of the inputs: every problem that known values already show; a problem at or around
-    a value not known yet is left for the real run (a preview must not fail on what it cannot see).
+) -> tuple[list[Problem], list[Problem], ApiModel | None]:
+    """(problems, warnings, the spec if every value is known) of the inputs: every problem that known values
+    already show; a problem at or around a value not known yet is left for the real run (a preview must not fail
+    on what it cannot see).
 
     ``defaults`` are the stack's values of fields the resource does not set (its project and location), keyed
     by field with the stack key that holds them: they are checked as if the resource set them."""
@@ -52,8 +53,8 @@ def check_problems(
         spec = spec_type.parse(with_stand_ins(data, _is_unknown))
     except SpecError as error:
         problems = [p for p in error.problems if not any(related(p.path, u) for u in unknown)]
-        return [_from_stack(p, inherited) for p in problems], []
-    return [], spec.notes()
+        return [_from_stack(p, inherited) for p in problems], [], None
+    return [], spec.notes(), None if unknown else spec
 
 
 def _from_stack(problem: Problem, inherited: Mapping[str, str]) -> Problem:

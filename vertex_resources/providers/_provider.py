@@ -94,7 +94,7 @@ class VertexProvider(ResourceProvider):
     # --- preview --------------------------------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         defaults = {"project": (PROJECT_KEY, self._config.project), "location": (LOCATION_KEY, self._config.location)}
-        problems, notes = check_problems(self.spec_type, news, defaults)
+        problems, notes, spec = check_problems(self.spec_type, news, defaults)
         failures = [CheckFailure(problem.where or "(resource)", problem.message) for problem in problems]
         failures += [
             CheckFailure("(provider)", f"{key}: {problem}")
@@ -107,7 +107,7 @@ class VertexProvider(ResourceProvider):
             return CheckResult(news, failures)
         # The engine keeps what check returns as the resource's inputs: in their canonical form (a schema
         # shorthand expanded, numbers as the API types them), refresh and diffs compare like with like.
-        canonical = plain_inputs(self.spec_type, news)
+        canonical = spec.to_plain() if spec is not None else plain_inputs(self.spec_type, news)
         return CheckResult({**news, **{k: v for k, v in canonical.items() if k in news and v != UNKNOWN}}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import collections.abc
+import contextvars
 import enum
 import functools
 import types
@@ -30,6 +32,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     ModelWrapValidatorHandler,
+    PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     TypeAdapter,
@@ -134,19 +137,29 @@ def _fields_of(model: ApiModel) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_AROUND_OUTPUTS: contextvars.ContextVar[bool] = contextvars.ContextVar("around_outputs", default=False)
+
+
 def pending_paths(value: Any, is_pending: Callable[[Any], bool], path: Path = ()) -> Iterator[Path]:
     """Where ``value`` holds values not known yet (``is_pending``): in itself, its mappings, lists and spec
     models (by field name)."""
+    if isinstance(value, _SCALARS):  # the common case first: a check walks every value of every spec
+        return
     if is_pending(value):
         yield path
     elif isinstance(value, ApiModel):
         yield from pending_paths(_fields_of(value), is_pending, path)
-    elif isinstance(value, typing.Mapping):
+    elif isinstance(value, dict | collections.abc.Mapping):
         for key, item in value.items():
             yield from pending_paths(item, is_pending, (*path, key))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from pending_paths(item, is_pending, (*path, index))
+
+
+def _holds_outputs(value: Any) -> bool:
+    return next(output_paths(value), None) is not None
 
 
 def is_output(value: Any) -> bool:
@@ -162,11 +175,13 @@ def with_stand_ins(value: Any, is_pending: Callable[[Any], bool]) -> Any:
     """``value`` with each pending value (``is_pending``) replaced by ``NOT_KNOWN_YET``, spec models as their
     fields: the rules around a value not known yet still run; what the stand-in itself breaks is filtered out
     by path (``related``)."""
+    if isinstance(value, _SCALARS):
+        return value
     if is_pending(value):
         return NOT_KNOWN_YET
     if isinstance(value, ApiModel):
         return with_stand_ins(_fields_of(value), is_pending)
-    if isinstance(value, typing.Mapping):
+    if isinstance(value, dict | collections.abc.Mapping):
         return {key: with_stand_ins(item, is_pending) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [with_stand_ins(item, is_pending) for item in value]
@@ -188,7 +203,7 @@ def _outputs_replaced(value: Any, stand_in: str) -> Any:
         if next(output_paths(value), None) is None:
             return value
         return type(value).model_construct(**{k: _outputs_replaced(v, stand_in) for k, v in _fields_of(value).items()})
-    if isinstance(value, typing.Mapping):
+    if isinstance(value, dict | collections.abc.Mapping):
         return {key: _outputs_replaced(item, stand_in) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_outputs_replaced(item, stand_in) for item in value]
@@ -283,14 +298,17 @@ class ApiModel(BaseModel):
         use_attribute_docstrings=True,  # a field's meaning is the docstring under it (see _docs)
     )
 
+    _around_outputs_built: bool = PrivateAttr(default=False)
+    """Built around Outputs (``_around_outputs``): only such a model holds any, and to_plain looks for them."""
+
     def __new__(cls, /, **data: Any) -> Self:
         # A model around Outputs is built here (pydantic's __init__ must return the instance it was given).
-        if next(output_paths(data), None) is not None:
+        if _holds_outputs(data):
             return cls._around_outputs(data)
         return super().__new__(cls)
 
     def __init__(self, /, **data: Any) -> None:
-        if next(output_paths(data), None) is not None:
+        if _holds_outputs(data):
             return  # built by __new__
         try:
             super().__init__(**data)
@@ -304,6 +322,8 @@ class ApiModel(BaseModel):
     @classmethod
     def parse(cls, data: Any) -> Self:
         """Validate user input (snake_case or camelCase keys); raises ``SpecError`` listing every problem."""
+        if isinstance(data, dict) and _holds_outputs(data):
+            return cls._around_outputs(data)
         try:
             return cls.model_validate(data)
         except ValidationError as error:
@@ -325,7 +345,7 @@ class ApiModel(BaseModel):
     def to_plain(self) -> dict[str, Any]:
         """Every field by its Python name in JSON form: what the provider stores and diffs. Outputs stay Outputs
         (the engine resolves them before the provider sees them)."""
-        pending = list(output_paths(self))
+        pending = list(output_paths(self)) if self._around_outputs_built else []
         if not pending:
             dumped: dict[str, Any] = self.model_dump(mode="json", exclude_none=True)
             return dumped
@@ -374,19 +394,26 @@ class ApiModel(BaseModel):
                 raise SpecError(problems, subject=cls.__name__) from None
         by_alias = {field.alias: name for name, field in cls.model_fields.items() if field.alias}
         fields: dict[str, Any] = {}
-        for key, value in data.items():
-            name = by_alias.get(key, key)
-            try:
-                fields[name] = field_adapter(cls, name).validate_python(value)
-            except (ValidationError, SpecError):  # the Output (or a list or map holding one) itself
-                fields[name] = value
-        return typing.cast("Self", cls.model_construct(**fields))
+        around = _AROUND_OUTPUTS.set(True)  # the models inside may hold Outputs too: they look for them
+        try:
+            for key, value in data.items():
+                name = by_alias.get(key, key)
+                try:
+                    fields[name] = field_adapter(cls, name).validate_python(value)
+                except (ValidationError, SpecError):  # the Output (or a list or map holding one) itself
+                    fields[name] = value
+        finally:
+            _AROUND_OUTPUTS.reset(around)
+        built = cls.model_construct(**fields)
+        built._around_outputs_built = True
+        return typing.cast("Self", built)
 
     @model_validator(mode="wrap")
     @classmethod
     def _lenient_and_rules(cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo) -> Self:
         lenient = bool(info.context and info.context.get("lenient"))
-        if isinstance(data, dict) and not lenient and next(output_paths(data), None) is not None:
+        # Only a model built around Outputs (see __new__, parse) can have them inside: the others skip the walk.
+        if _AROUND_OUTPUTS.get() and isinstance(data, dict) and not lenient and _holds_outputs(data):
             return cls._around_outputs(data)
         if isinstance(data, dict):
             data = cls._from_wire_shape(data)
