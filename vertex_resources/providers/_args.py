@@ -891,6 +891,13 @@ class TrainingPipelineArgs:
     wait_timeout: pulumi.Input[timedelta | str | int] | None = None
     """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
 
+    unique_output_directory: pulumi.Input[bool] | None = None
+    """Train into a directory of this resource's own under the configured base output directory, ``<base>/<resource
+    name>-<start of its pulumi-create-key label>`` (the ``output_directory`` output), so that a replacement never
+    writes over the files of what it replaces (a model version keeps its artifacts). The configured value is what
+    diffs compare; a change applies to the next create. Set it false to train into the configured directory
+    itself."""
+
     display_name: pulumi.Input[str]
     """Required. The user-defined name of this TrainingPipeline."""
 
@@ -959,6 +966,13 @@ class CustomJobArgs:
     wait_timeout: pulumi.Input[timedelta | str | int] | None = None
     """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
 
+    unique_output_directory: pulumi.Input[bool] | None = None
+    """Train into a directory of this resource's own under the configured base output directory, ``<base>/<resource
+    name>-<start of its pulumi-create-key label>`` (the ``output_directory`` output), so that a replacement never
+    writes over the files of what it replaces (a model version keeps its artifacts). The configured value is what
+    diffs compare; a change applies to the next create. Set it false to train into the configured directory
+    itself."""
+
     display_name: pulumi.Input[str]
     """Required. The display name of the CustomJob. The name can be up to 128 characters long and can consist of any
     UTF-8 characters."""
@@ -994,6 +1008,13 @@ class HyperparameterTuningJobArgs:
 
     wait_timeout: pulumi.Input[timedelta | str | int] | None = None
     """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
+
+    unique_output_directory: pulumi.Input[bool] | None = None
+    """Train into a directory of this resource's own under the configured base output directory, ``<base>/<resource
+    name>-<start of its pulumi-create-key label>`` (the ``output_directory`` output), so that a replacement never
+    writes over the files of what it replaces (a model version keeps its artifacts). The configured value is what
+    diffs compare; a change applies to the next create. Set it false to train into the configured directory
+    itself."""
 
     study_spec: pulumi.Input[StudySpec | StudySpecDict]
     """Required. Study configuration of the HyperparameterTuningJob."""

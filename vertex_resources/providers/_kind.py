@@ -43,7 +43,7 @@ class KindApi:
         raise NotImplementedError
 
     def find(self, placement: Placement, spec: Any, label: str, value: str) -> list[dict[str, Any]]:
-        """Resources carrying ``label=value`` (how an interrupted create is found again)."""
+        """Resources carrying ``label=value`` (how a create finds the earlier creates of its resource)."""
         request = {"parent": placement.parent, "filter": f"labels.{label}={value}"}
         return [message_to_json(item) for item in self._list(request)]
 
@@ -57,6 +57,10 @@ class KindApi:
 
     def cancel(self, name: str) -> None:
         raise NotImplementedError
+
+    def delete_leftover(self, resource: dict[str, Any]) -> None:
+        """Delete a failed or cancelled earlier create and what it left running for nothing (backing jobs)."""
+        self.delete(resource["name"])
 
     def update(self, name: str, body: dict[str, Any], update_mask: list[str]) -> dict[str, Any]:
         raise NotImplementedError(f"{self.kind} has no in-place update")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from datetime import timedelta
@@ -27,8 +28,8 @@ from pulumi.dynamic import (
 
 from ..errors import NotFoundError, ResourceFailed, SpecError, TransientApiError
 from ..specs._base import FieldKind
-from ..specs._resource import JobOutputs, ResourceBase
-from ..specs._types import CREATE_KEY_LABEL
+from ..specs._resource import JobOutputs, ResourceBase, TrainingOutputs
+from ..specs._types import CREATE_KEY_LABEL, OUR_LABELS, RESOURCE_KEY_LABEL
 from ..specs.diff import diff_specs, field_changes
 from ._api import Session
 from ._config import ENDPOINT_KEY, LOCATION_KEY, PROJECT_KEY, Placement, ProviderConfig
@@ -40,13 +41,30 @@ __all__ = ["CREATE_KEY_LABEL", "VertexProvider"]
 
 # CREATE_KEY_LABEL is on every resource we create: a hash of the Pulumi resource (project/stack/name), its
 # placement and its spec. An interrupted create finds its resource again by it instead of making a second one.
+# RESOURCE_KEY_LABEL, a hash of the Pulumi resource alone, is on it too: a create lists by that label, so it sees
+# the earlier creates of the same resource whatever their inputs (a failed one is removed even after the inputs
+# changed), and adopts only the one whose create key is its own.
 DEFAULT_WAIT = timedelta(hours=24)
 _CREATE_ATTEMPTS = 8
+_OUTPUT_DIRECTORY_KEY_CHARS = 12  # of the create key: a replacement's directory differs, a re-adoption's does not
+_UNSAFE_IN_DIRECTORY = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _user_labels(labels: dict[str, str]) -> dict[str, str] | None:
     """Labels as the user wrote them: without ours and without the API's own (``aiplatform.googleapis.com/...``)."""
-    return {k: v for k, v in labels.items() if k != CREATE_KEY_LABEL and "googleapis.com/" not in k} or None
+    return {k: v for k, v in labels.items() if k not in OUR_LABELS and "googleapis.com/" not in k} or None
+
+
+def _resource_label(resource_key: str | None) -> str:
+    """A label value (at most 63 characters of [a-z0-9_-]) that project/stack/name may not be: its hash."""
+    return hashlib.sha256((resource_key or "").encode()).hexdigest()[:40]
+
+
+def _own_output_directory(base: str, resource_key: str | None, create_key: str) -> str:
+    """``<base>/<resource name>-<start of the create key>``: the directory one created job trains into."""
+    name = _UNSAFE_IN_DIRECTORY.sub("-", (resource_key or "").rsplit("/", 1)[-1]).strip("-")
+    own = f"{name}-{create_key[:_OUTPUT_DIRECTORY_KEY_CHARS]}" if name else create_key[:_OUTPUT_DIRECTORY_KEY_CHARS]
+    return f"{base.rstrip('/')}/{own}"
 
 
 class VertexProvider(ResourceProvider):
@@ -136,8 +154,13 @@ class VertexProvider(ResourceProvider):
             raise SpecError(misplaced, subject=self.api_type.kind)
         api = self._api(placement.location)
         key = self._create_key(spec, placement)
-        labels = {**(getattr(spec, "labels", None) or {}), CREATE_KEY_LABEL: key}
-        resource = self._find_or_submit(api, placement, spec, labels, key)
+        labels = {
+            **(getattr(spec, "labels", None) or {}),
+            CREATE_KEY_LABEL: key,
+            RESOURCE_KEY_LABEL: _resource_label(spec.resource_key),
+        }
+        # What is sent differs from the spec (the outputs and later diffs keep the user's configured directory).
+        resource = self._find_or_submit(api, placement, self._request_spec(spec, key), labels)
         resource = api.after_create(spec, resource)
         name = resource["name"]
         if api.long_running:
@@ -159,28 +182,52 @@ class VertexProvider(ResourceProvider):
         )
         return hashlib.sha256(identity.encode()).hexdigest()[:40]
 
+    def _request_spec(self, spec: ResourceBase, key: str) -> ResourceBase:
+        """The spec as submitted: a training job's base output directory becomes its own (see
+        ``TrainingOutputs.unique_output_directory``)."""
+        if not isinstance(spec, TrainingOutputs) or not spec.unique_output_directory:
+            return spec
+        plain = spec.to_plain()
+        holder = plain
+        for part in spec.base_output_directory_holder():
+            holder = holder.get(part) or {}
+        configured = (holder.get("base_output_directory") or {}).get("output_uri_prefix")
+        if configured is None:
+            return spec
+        own = _own_output_directory(configured, spec.resource_key, key)
+        holder["base_output_directory"] = {"output_uri_prefix": own}
+        return self.spec_type.parse(plain)
+
     def _find_or_submit(
-        self, api: KindApi, placement: Placement, spec: ResourceBase, labels: dict[str, str], key: str
+        self, api: KindApi, placement: Placement, spec: ResourceBase, labels: dict[str, str]
     ) -> dict[str, Any]:
+        key = labels[CREATE_KEY_LABEL]
         delay = self._config.retry_initial_delay
         for attempt in range(_CREATE_ATTEMPTS):
-            leftovers = api.find(placement, spec, CREATE_KEY_LABEL, key)
-            for found in leftovers:
+            earlier = api.find(placement, spec, RESOURCE_KEY_LABEL, labels[RESOURCE_KEY_LABEL])
+            for found in earlier:
                 state = found.get("state")
-                if not api.long_running or not is_terminal(state) or is_success(state):
+                own = (found.get("labels") or {}).get(CREATE_KEY_LABEL) == key
+                if own and (not api.long_running or not is_terminal(state) or is_success(state)):
                     print(
                         f"{self._describe(found['name'])}: adopting it (an earlier create made it)",
                         file=sys.stderr,
                         flush=True,
                     )
                     return found
-            for found in leftovers:  # only failed or cancelled ones are left: replace them
-                print(
-                    f"{self._describe(found['name'])}: deleting a {found.get('state')} leftover of an earlier create",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                api.delete(found["name"])
+            # Failed or cancelled creates of this resource, with these inputs or earlier ones, are leftovers: the
+            # failing `up` reported their error. Running or succeeded ones with other inputs are left alone (the
+            # resource this create replaces, deleted by Pulumi once its replacement exists).
+            for found in earlier:
+                if api.long_running and is_terminal(found.get("state")) and not is_success(found.get("state")):
+                    error = (found.get("error") or {}).get("message", "no error message")
+                    print(
+                        f"{self._describe(found['name'])}: deleting a {found.get('state')} leftover of an earlier "
+                        f"create ({error})",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    api.delete_leftover(found)
             try:
                 return api.submit(placement, spec, labels)
             except TransientApiError as error:
@@ -265,8 +312,9 @@ class VertexProvider(ResourceProvider):
             current = api.get(id_)
             body = spec.to_api()
             labels = {**(body.get("labels") or {})}
-            if CREATE_KEY_LABEL in (current.get("labels") or {}):
-                labels[CREATE_KEY_LABEL] = current["labels"][CREATE_KEY_LABEL]
+            for ours in OUR_LABELS:
+                if ours in (current.get("labels") or {}):
+                    labels[ours] = current["labels"][ours]
             body["labels"] = labels
             resource = api.update(id_, body, list(changes.update_mask))
         else:

@@ -35,6 +35,8 @@ class CustomJobProvider(VertexProvider):
 
 class CustomJob(JobResource, module="vertex", name="CustomJob"):
     output_directory: pulumi.Output[str]
+    """The directory the job trained into: its own under the base output directory (see
+    ``unique_output_directory``)."""
 
     def __init__(self, resource_name: str, args: CustomJobArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(CustomJobProvider(), resource_name, args, opts)

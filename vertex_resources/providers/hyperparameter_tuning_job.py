@@ -24,10 +24,14 @@ class HyperparameterTuningJobApi(JobKind):
     service = "jobs"
     method_stem = "hyperparameter_tuning_job"
     message_type_name = "HyperparameterTuningJob"
-    extra_output_names = ("best_trial",)
+    extra_output_names = ("best_trial", "output_directory")
 
     def extra_outputs(self, resource: dict[str, Any]) -> dict[str, Any]:
-        return {"best_trial": best_trial(resource)}
+        job_spec = resource.get("trialJobSpec") or {}
+        return {
+            "best_trial": best_trial(resource),
+            "output_directory": (job_spec.get("baseOutputDirectory") or {}).get("outputUriPrefix"),
+        }
 
 
 class HyperparameterTuningJobProvider(VertexProvider):
@@ -43,6 +47,9 @@ class HyperparameterTuningJob(JobResource, module="vertex", name="Hyperparameter
         trials: pulumi.Output[Sequence[Mapping[str, Any]]]
         best_trial: pulumi.Output[Mapping[str, Any] | None]
     """The best succeeded trial; None if no trial succeeded (or the job is not finished)."""
+    output_directory: pulumi.Output[str]
+    """The directory the trials trained into (each in ``<output_directory>/<trial id>/``): the job's own under the
+    base output directory (see ``unique_output_directory``)."""
 
     def __init__(
         self, resource_name: str, args: HyperparameterTuningJobArgs, opts: pulumi.ResourceOptions | None = None

@@ -56,10 +56,22 @@ class TrainingPipelineApi(JobKind):
         }
 
     def delete_artifacts(self, outputs: Mapping[str, Any]) -> None:
-        """The uploaded model version and the jobs the pipeline ran (its custom job, or its tuning job and the
-        trials' jobs)."""
+        """The uploaded model version and the jobs the pipeline ran."""
+        self._delete_backing_jobs(outputs.get("backing_custom_job"), outputs.get("backing_hyperparameter_tuning_job"))
+        model, version = outputs.get("model_name"), outputs.get("model_version_id")
+        if model:
+            ModelApi(self.session).delete(f"{model}@{version}" if version else model)
+
+    def delete_leftover(self, resource: dict[str, Any]) -> None:
+        # A failed pipeline's jobs are of no use either; a model it may have uploaded is kept (it may be a version
+        # of a model others use, and deleting it is delete_artifacts' decision).
+        super().delete_leftover(resource)
+        metadata = resource.get("trainingTaskMetadata") or {}
+        self._delete_backing_jobs(metadata.get("backingCustomJob"), metadata.get("backingHyperparameterTuningJob"))
+
+    def _delete_backing_jobs(self, custom_job: str | None, tuning_job: str | None) -> None:
+        """Its custom job, or its tuning job and the trials' jobs."""
         jobs = CustomJobApi(self.session)
-        tuning_job = outputs.get("backing_hyperparameter_tuning_job")
         if tuning_job:
             tuning = HyperparameterTuningJobApi(self.session)
             try:
@@ -70,11 +82,8 @@ class TrainingPipelineApi(JobKind):
             for trial in trials:
                 if trial.get("customJob"):
                     jobs.delete(trial["customJob"])
-        if outputs.get("backing_custom_job"):
-            jobs.delete(outputs["backing_custom_job"])
-        model, version = outputs.get("model_name"), outputs.get("model_version_id")
-        if model:
-            ModelApi(self.session).delete(f"{model}@{version}" if version else model)
+        if custom_job:
+            jobs.delete(custom_job)
 
 
 class TrainingPipelineProvider(VertexProvider):
@@ -104,6 +113,8 @@ class TrainingPipeline(JobResource, module="vertex", name="TrainingPipeline"):
         best_trial: pulumi.Output[Mapping[str, Any] | None]
     """With a ``tuning_task``: the best succeeded trial of its tuning job; None otherwise."""
     output_directory: pulumi.Output[str]
+    """The directory the pipeline trained into: its own under the base output directory (see
+    ``unique_output_directory``); the model is in ``<output_directory>/model/``."""
 
     def __init__(
         self, resource_name: str, args: TrainingPipelineArgs, opts: pulumi.ResourceOptions | None = None

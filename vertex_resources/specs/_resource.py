@@ -16,7 +16,7 @@ from ._types import NOT_KNOWN_YET, Bool, PositiveDuration, ProjectId, Region, Sa
 from ._wire import ApiEnum
 from .enums import JobState
 
-__all__ = ["JobOutputs", "Named", "ResourceBase", "Status"]
+__all__ = ["JobOutputs", "Named", "ResourceBase", "Status", "TrainingOutputs"]
 
 
 class Status(ApiModel):
@@ -108,3 +108,18 @@ class JobOutputs(ResourceBase):
             return None
         state = cls.state_enum.coerce(value)
         return None if state.value == 0 else str(state.name)
+
+
+class TrainingOutputs(JobOutputs):
+    """Kinds that train into a base output directory: training pipelines, custom jobs and tuning jobs."""
+
+    unique_output_directory: Annotated[Bool, PROVIDER_ONLY] = True
+    """Train into a directory of this resource's own under the configured base output directory,
+    ``<base>/<resource name>-<start of its pulumi-create-key label>`` (the ``output_directory``
+    output), so that a replacement never writes over the files of what it replaces (a model version keeps its
+    artifacts). The configured value is what diffs compare; a change applies to the next create. Set it false
+    to train into the configured directory itself."""
+
+    def base_output_directory_holder(self) -> tuple[str, ...]:
+        """The path of the CustomJobSpec whose ``base_output_directory`` the job trains into."""
+        raise NotImplementedError

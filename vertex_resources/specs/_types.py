@@ -30,6 +30,8 @@ __all__ = [
     "CREATE_KEY_LABEL",
     "MAX_LABELS",
     "NOT_KNOWN_YET",
+    "OUR_LABELS",
+    "RESOURCE_KEY_LABEL",
     "SAME_LOCATION",
     "BigQueryPath",
     "BigQueryTable",
@@ -450,8 +452,13 @@ VersionAlias = Annotated[str, _checked(_alias_problem)]
 # --- labels ----------------------------------------------------------------------------------------------------
 MAX_LABELS = 64
 CREATE_KEY_LABEL = "pulumi-create-key"
-"""Label the providers put on every resource they create (see ``providers._provider``): it counts against the
-limit and its key is not the user's to set."""
+"""Label the providers put on every resource they create (see ``providers._provider``): a hash of the Pulumi
+resource and its inputs, by which an interrupted create finds its resource again."""
+RESOURCE_KEY_LABEL = "pulumi-resource-key"
+"""Label the providers put on every resource they create: a hash of the Pulumi resource alone (whatever its
+inputs), by which a create finds the failed leftovers of earlier creates of that resource."""
+OUR_LABELS = (CREATE_KEY_LABEL, RESOURCE_KEY_LABEL)
+"""Our labels count against the limit and their keys are not the user's to set."""
 _LABEL_KEY = re.compile(r"^[^\W\d_A-Z][\w-]{0,62}$", re.UNICODE)
 _LABEL_VALUE = re.compile(r"^[\w-]{0,63}$", re.UNICODE)
 
@@ -459,7 +466,8 @@ _LABEL_VALUE = re.compile(r"^[\w-]{0,63}$", re.UNICODE)
 def _label_problems(labels: Mapping[str, str], limit: int, reserved: tuple[str, ...]) -> list[Problem]:
     problems = []
     if len(labels) > limit:
-        ours = f" (the provider adds its own {CREATE_KEY_LABEL} label to the {MAX_LABELS} allowed)" if reserved else ""
+        added = " and ".join(reserved)
+        ours = f" (the provider adds its own {added} labels to the {MAX_LABELS} allowed)" if reserved else ""
         problems.append(Problem((), f"at most {limit} labels are allowed{ours}, got {len(labels)}"))
     for key, value in labels.items():
         if key in reserved:
@@ -491,5 +499,5 @@ def _labels_check(limit: int, reserved: tuple[str, ...]) -> AfterValidator:
 
 Labels = Annotated[dict[str, str], _labels_check(MAX_LABELS, ())]
 """GCP labels: at most 64; keys start with a lowercase letter; lowercase letters, digits, '_' and '-'."""
-ResourceLabels = Annotated[dict[str, str], _labels_check(MAX_LABELS - 1, (CREATE_KEY_LABEL,))]
-"""The labels of a resource the providers create: ``CREATE_KEY_LABEL`` is added, so one fewer is the user's."""
+ResourceLabels = Annotated[dict[str, str], _labels_check(MAX_LABELS - len(OUR_LABELS), OUR_LABELS)]
+"""The labels of a resource the providers create: ``OUR_LABELS`` are added, so that many fewer are the user's."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from ..errors import Problem
 from ._base import OUTPUT_ONLY, PROVIDER_ONLY, REPLACE
-from ._resource import JobOutputs
+from ._resource import TrainingOutputs
 from ._rules import exactly_one
 from ._types import Bool, DisplayName, ModelName, ResourceLabels
 from .data import InputDataConfig
@@ -24,12 +24,13 @@ TUNING_TASK = f"{_DEFINITIONS}hyperparameter_tuning_task_1.0.0.yaml"
 _TASK_FIELDS = {CUSTOM_TASK: "custom_task", TUNING_TASK: "tuning_task"}
 
 
-class TrainingPipelineDefinition(JobOutputs):
+class TrainingPipelineDefinition(TrainingOutputs):
     """Runs ``custom_task`` (a CustomJobSpec) or ``tuning_task`` and uploads ``model_to_upload``.
 
     On the wire the task is ``trainingTaskDefinition`` (the task's schema URI) plus ``trainingTaskInputs``.
-    The model's artifacts are ``model_to_upload.artifact_uri`` if set, else ``<base_output_directory>/model/``;
-    a tuning task uploads the best trial's model, so it needs a base output directory.
+    The model's artifacts are ``model_to_upload.artifact_uri`` if set, else ``<output_directory>/model/`` (the
+    pipeline's own directory under the base output directory, see ``unique_output_directory``); a tuning task
+    uploads the best trial's model, so it needs a base output directory.
     """
 
     display_name: Annotated[DisplayName, REPLACE]
@@ -50,6 +51,9 @@ class TrainingPipelineDefinition(JobOutputs):
     jobs it ran. Off by default: a deleted pipeline keeps its model."""
 
     state_enum = PipelineState
+
+    def base_output_directory_holder(self) -> tuple[str, ...]:
+        return ("custom_task",) if self.custom_task is not None else ("tuning_task", "trial_job_spec")
 
     def _problems(self) -> Iterator[Problem]:
         yield from exactly_one(

@@ -170,6 +170,31 @@ def test_failed_job_fails_the_create_with_the_api_message(server: ProviderServer
     assert control.counters().get("DeleteCustomJob") == 1
 
 
+def test_a_failed_pipeline_is_removed_by_the_next_create_even_with_other_inputs(
+    server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    control.set_job_timing("trainingPipelines", outcome="fail", error_message="trainer exited with code 3")
+    provider_type, inputs = INPUTS["TrainingPipeline"]
+    resource = server.resource(provider_type(), "flaky")
+    with pytest.raises(Exception, match="trainer exited with code 3") as caught:
+        resource.create(resource.check(inputs).inputs)
+    clients = gapic_clients(emulator.endpoint)
+    parent = "projects/acme-ml/locations/us-central1"
+    (failed,) = clients.pipeline.list_training_pipelines(parent=parent)
+    assert f"TrainingPipeline {failed.name}" in str(caught.value), "the failing up names the failed pipeline"
+    assert failed.state.name == "PIPELINE_STATE_FAILED"
+    failed_job = failed.training_task_metadata["backingCustomJob"]
+
+    # The user changes the inputs (another create key) and runs `up` again.
+    control.set_job_timing("trainingPipelines", outcome="succeed")
+    _, outs = resource.create(resource.check({**inputs, "display_name": "pipeline-fixed"}).inputs)
+    assert outs["state"] == "PIPELINE_STATE_SUCCEEDED"
+    assert [p.name for p in clients.pipeline.list_training_pipelines(parent=parent)] == [outs["name"]]
+    assert [j.name for j in clients.job.list_custom_jobs(parent=parent)] == [outs["backing_custom_job"]]
+    assert failed_job != outs["backing_custom_job"]
+    assert f"{failed.name}: deleting a PIPELINE_STATE_FAILED leftover" in server.stderr_text()
+
+
 def test_model_new_version_of_a_parent_model(
     server: ProviderServer, control: ControlClient, emulator: Emulator
 ) -> None:
@@ -199,7 +224,7 @@ def test_model_new_version_of_a_parent_model(
 
 @pytest.mark.parametrize("kind", ["Dataset", "CustomJob"])
 def test_a_replacement_is_a_new_resource_not_an_adoption(
-    kind: str, server: ProviderServer, control: ControlClient
+    kind: str, server: ProviderServer, control: ControlClient, emulator: Emulator
 ) -> None:
     provider_type, inputs = INPUTS[kind]
     resource = server.resource(provider_type(), "replaced")
@@ -215,6 +240,7 @@ def test_a_replacement_is_a_new_resource_not_an_adoption(
         old_id, _ = resource.create(resource.check(inputs).inputs)
     new_id, _ = resource.create(resource.check({**inputs, field: value}).inputs)  # create-before-delete
     assert new_id != old_id
+    assert _get(emulator, kind, old_id).name == old_id, "what it replaces stays until Pulumi deletes it"
 
 
 def test_tuning_outputs_name_the_best_trial(server: ProviderServer, control: ControlClient) -> None:

@@ -106,11 +106,13 @@ API_CASES: list[Case] = [
     # labels, counting the provider's own
     (CJ, "labels", {"pulumi-create-key": "mine"}, "labels.pulumi-create-key", "the provider's own label",
      {"pulumi-create-key2": "mine"}),
+    (TP, "labels", {"pulumi-resource-key": "mine"}, "labels.pulumi-resource-key", "the provider's own label",
+     {"pulumi-resource": "mine"}),
     (DS, "labels", {"9team": "ml"}, "labels.9team", "start with a lowercase letter", {"équipe": "ml"}),
     (MD, "labels", {"team": "x" * 64}, "labels.team", "at most 63 characters", {"team": "x" * 63}),
     (TP, "model_to_upload.labels", {f"k{i}": "v" for i in range(65)}, "model_to_upload.labels", "at most 64 labels",
      {f"k{i}": "v" for i in range(64)}),
-    (HPT, "labels", {f"k{i}": "v" for i in range(64)}, "labels", "at most 63 labels", {f"k{i}": "" for i in range(63)}),
+    (HPT, "labels", {f"k{i}": "v" for i in range(63)}, "labels", "at most 62 labels", {f"k{i}": "" for i in range(62)}),
     # Cloud Storage and BigQuery
     (DS, "metadata.input_config.gcs_source.uri", ["gs://acme data/t.csv"], "metadata.input_config.gcs_source.uri[0]",
      "bucket names are 3-63 characters", ["gs://acme_data.example.com/t.csv"]),

@@ -346,10 +346,10 @@ CASES: list[Case] = [
     (
         TrainingPipelineDefinition,
         "labels",
-        {f"k{i}": "v" for i in range(64)},
-        "labels",
-        "at most 63 labels are allowed (the provider adds its own pulumi-create-key label",
         {f"k{i}": "v" for i in range(63)},
+        "labels",
+        "at most 62 labels are allowed (the provider adds its own pulumi-create-key and pulumi-resource-key labels",
+        {f"k{i}": "v" for i in range(62)},
     ),
     (ModelDefinition, "artifact_uri", None, "artifact_uri", "gs:// directory of the model artifacts", "gs://acme/m/"),
     (ModelDefinition, "model_id", "Fraud", "model_id", "lowercase letters", "fraud"),
