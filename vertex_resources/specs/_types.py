@@ -162,7 +162,9 @@ def _parse_duration(value: Any) -> Any:
         seconds = decimal.Decimal(value // timedelta(microseconds=1)) / 1_000_000
     elif isinstance(value, bool):
         raise ValueError(f"{_DURATION_FORMS}, got {value!r}")
-    elif isinstance(value, int | float):
+    elif isinstance(value, int):  # any size: Decimal is exact, the bound below refuses the huge ones
+        seconds = decimal.Decimal(value)
+    elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"{_DURATION_FORMS}, got {value!r}")
         seconds = decimal.Decimal(value)
@@ -171,7 +173,8 @@ def _parse_duration(value: Any) -> Any:
     else:
         raise ValueError(f"{_DURATION_FORMS}, got {str(value)[:40]!r}")
     if abs(seconds) > MAX_DURATION_SECONDS:
-        raise ValueError(f"a duration is at most {MAX_DURATION_SECONDS} seconds either way, got {seconds}s")
+        shown = str(seconds) if len(str(seconds)) <= 24 else f"{str(seconds)[:20]}... ({len(str(seconds))} digits)"
+        raise ValueError(f"a duration is at most {MAX_DURATION_SECONDS} seconds either way, got {shown}s")
     return timedelta(microseconds=int(seconds * 1_000_000))
 
 
