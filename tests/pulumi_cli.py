@@ -27,6 +27,14 @@ SCRIPT = ROOT / "scripts" / "pulumi"
 STACK = "local"
 
 
+def marked_block(path: Path, start: str, end: str) -> str:
+    """The text a document (README, docs) holds between two marker comments, stripped: what a test runs or
+    compares, so the document cannot drift from what is tested."""
+    text = path.read_text()
+    begin = text.index(start) + len(start)
+    return text[begin : text.index(end, begin)].strip()
+
+
 def typed(*args: str) -> str:
     """The command line as a user (or the PR workflow) types it from the repository's root."""
     return " ".join(["scripts/pulumi", *args, "--stack", STACK, "--non-interactive"])

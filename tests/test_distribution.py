@@ -19,7 +19,7 @@ import yaml
 from program import ProgramConfig
 from program.local import stage
 from program.stack_files import ROOT, stack_config
-from tests.pulumi_cli import PulumiProject
+from tests.pulumi_cli import PulumiProject, marked_block
 from vertex_emulator.testing import EmulatorProcess, gapic_clients
 
 README_START = "<!-- readme-example: run as written by tests/test_distribution.py -->"
@@ -27,8 +27,7 @@ README_END = "<!-- /readme-example -->"
 
 
 def readme_example() -> str:
-    text = (ROOT / "README.md").read_text()
-    block = text[text.index(README_START) + len(README_START) : text.index(README_END)].strip()
+    block = marked_block(ROOT / "README.md", README_START, README_END)
     assert block.startswith("```python\n"), "the README example is one python block"
     assert block.endswith("\n```"), "the README example is one python block"
     return block.removeprefix("```python\n").removesuffix("```")

@@ -44,7 +44,7 @@ class _Renderer:
             return f"Literal[{', '.join(repr(arg) for arg in args)}]"
         if origin in (typing.Union, types.UnionType):
             parts = [self.value_of(arg) for arg in args if arg is not type(None)]
-            return " | ".join(dict.fromkeys(p for part in parts for p in part.split(" | ")))
+            return " | ".join(dict.fromkeys(parts))
         if origin is list:
             return f"Sequence[{self.input_of(args[0])}]"
         if origin is dict:

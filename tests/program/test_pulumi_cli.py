@@ -20,7 +20,7 @@ import yaml
 from program import ProgramConfig
 from program.local import stage
 from program.stack_files import ROOT, stack_config
-from tests.pulumi_cli import INIT, PulumiProject, typed
+from tests.pulumi_cli import INIT, PulumiProject, marked_block, typed
 from vertex_emulator import Emulator
 from vertex_emulator.testing import gapic_clients
 
@@ -95,10 +95,7 @@ def _blocks(excerpt: str) -> list[str]:
 
 
 def readme_excerpt() -> str:
-    text = README.read_text()
-    start, end = text.index(EXCERPT_START), text.index(EXCERPT_END)
-    block = text[start + len(EXCERPT_START) : end].strip()
-    return block.removeprefix("```").removesuffix("```").strip()
+    return marked_block(README, EXCERPT_START, EXCERPT_END).removeprefix("```").removesuffix("```").strip()
 
 
 def test_the_local_stack_through_the_real_cli(tmp_path: Path) -> None:
@@ -188,9 +185,9 @@ def _processes_of(state_dir: Path) -> list[int]:
 
 def recovery_commands() -> list[list[str]]:
     """The commands docs/program.md tells a user to run after an interrupted ``pulumi up``."""
-    text = (ROOT / "docs" / "program.md").read_text()
-    start = text.index("<!-- recovery: run by tests/program/test_pulumi_cli.py -->")
-    block = text[start : text.index("<!-- /recovery -->", start)]
+    block = marked_block(
+        ROOT / "docs" / "program.md", "<!-- recovery: run by tests/program/test_pulumi_cli.py -->", "<!-- /recovery -->"
+    )
     commands = [line.strip() for line in block.splitlines() if line.strip().startswith("scripts/pulumi ")]
     assert commands, "no recovery commands in docs/program.md"
     return [command.replace("--stack local", "").split()[1:] for command in commands]

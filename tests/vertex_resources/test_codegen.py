@@ -34,5 +34,5 @@ def test_each_args_class_offers_exactly_the_specs_inputs_each_with_its_meaning(p
     }
     spec = provider.api_type.spec_type  # type: ignore[attr-defined]
     for name in documented:
-        assert " ".join(documented[name].split()) == describe(spec, name).replace("\\", "\\")
+        assert " ".join(documented[name].split()) == describe(spec, name)
     assert "display_name" in documented

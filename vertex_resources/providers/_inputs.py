@@ -48,7 +48,7 @@ def check_problems(
     data = spec_inputs(spec_type, props)
     inherited = {name: key for name, (key, value) in (defaults or {}).items() if name not in data and value}
     data.update({name: value for name, (_key, value) in (defaults or {}).items() if name in inherited})
-    unknown = list(pending_paths(data, _is_unknown)) if has_unknowns(data) else []
+    unknown = list(pending_paths(data, _is_unknown))
     try:
         spec = spec_type.parse(with_stand_ins(data, _is_unknown))
     except SpecError as error:

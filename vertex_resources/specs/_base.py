@@ -171,20 +171,25 @@ def output_paths(value: Any) -> Iterator[Path]:
     return pending_paths(value, is_output)
 
 
-def with_stand_ins(value: Any, is_pending: Callable[[Any], bool]) -> Any:
-    """``value`` with each pending value (``is_pending``) replaced by ``NOT_KNOWN_YET``, spec models as their
-    fields: the rules around a value not known yet still run; what the stand-in itself breaks is filtered out
-    by path (``related``)."""
+def with_stand_ins(value: Any, is_pending: Callable[[Any], bool], *, keep_models: bool = False) -> Any:
+    """``value`` with each pending value (``is_pending``) replaced by ``NOT_KNOWN_YET``: the rules around a value
+    not known yet still run; what the stand-in itself breaks is filtered out by path (``related``). Spec models
+    become their fields, or with ``keep_models`` stay models (to serialize as their types say: durations ...)."""
     if isinstance(value, _SCALARS):
         return value
     if is_pending(value):
         return NOT_KNOWN_YET
     if isinstance(value, ApiModel):
-        return with_stand_ins(_fields_of(value), is_pending)
+        if not keep_models:
+            return with_stand_ins(_fields_of(value), is_pending)
+        if next(pending_paths(value, is_pending), None) is None:
+            return value
+        fields = {k: with_stand_ins(v, is_pending, keep_models=True) for k, v in _fields_of(value).items()}
+        return type(value).model_construct(**fields)
     if isinstance(value, dict | collections.abc.Mapping):
-        return {key: with_stand_ins(item, is_pending) for key, item in value.items()}
+        return {key: with_stand_ins(item, is_pending, keep_models=keep_models) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [with_stand_ins(item, is_pending) for item in value]
+        return [with_stand_ins(item, is_pending, keep_models=keep_models) for item in value]
     return value
 
 
@@ -192,22 +197,6 @@ def related(problem: Path, pending: Path) -> bool:
     """A problem at, inside or around a value not known yet: it waits until the value is known."""
     shorter = min(len(problem), len(pending))
     return problem[:shorter] == pending[:shorter]
-
-
-def _outputs_replaced(value: Any, stand_in: str) -> Any:
-    """``value`` with its Outputs replaced by ``stand_in``, spec models kept as models (so they serialize as
-    their types say: durations, enums ...)."""
-    if is_output(value):
-        return stand_in
-    if isinstance(value, ApiModel):
-        if next(output_paths(value), None) is None:
-            return value
-        return type(value).model_construct(**{k: _outputs_replaced(v, stand_in) for k, v in _fields_of(value).items()})
-    if isinstance(value, dict | collections.abc.Mapping):
-        return {key: _outputs_replaced(item, stand_in) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_outputs_replaced(item, stand_in) for item in value]
-    return value
 
 
 def _value_at(value: Any, path: Path) -> Any:
@@ -351,7 +340,8 @@ class ApiModel(BaseModel):
             return dumped
         # Dumped with stand-ins where the Outputs are (no warnings: the types there say str, int ...), then the
         # Outputs put back in their places.
-        dumped = _outputs_replaced(self, NOT_KNOWN_YET).model_dump(mode="json", exclude_none=True, warnings=False)
+        stand_in = with_stand_ins(self, is_output, keep_models=True)
+        dumped = stand_in.model_dump(mode="json", exclude_none=True, warnings=False)
         for path in pending:
             _put(dumped, path, _value_at(self, path))
         return dumped

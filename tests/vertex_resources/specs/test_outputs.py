@@ -11,8 +11,10 @@ import pytest
 
 from vertex_resources.errors import SpecError
 from vertex_resources.specs import (
+    BatchPredictionInputConfig,
     FractionSplit,
     GcsDestination,
+    GcsSource,
     InputDataConfig,
     MachineSpec,
     ModelContainerSpec,
@@ -65,6 +67,15 @@ def test_a_rule_that_needs_the_output_waits_for_the_check(output: pulumi.Output[
     plain = spec.to_plain()
     assert plain["custom_task"]["base_output_directory"]["output_uri_prefix"] is output
     assert plain["custom_task"]["scheduling"]["timeout"] == "7200s"  # known values keep their wire forms
+
+
+def test_a_value_that_only_an_output_can_satisfy_is_left_for_the_check(output: pulumi.Output[str]) -> None:
+    # No stand-in is a valid format (the formats are a fixed set): without the deferral, this would be refused.
+    config = BatchPredictionInputConfig(instances_format=output, gcs_source=GcsSource(uris=["gs://acme-data/x.jsonl"]))
+    assert config.to_plain()["instances_format"] is output
+    with pytest.raises(SpecError) as raised:  # while the known part around it is still judged now
+        BatchPredictionInputConfig(instances_format=output, gcs_source={"uris": ["gs://Bad Bucket/x"]})
+    assert [problem.path for problem in raised.value.problems] == [("gcs_source", "uris", 0)]
 
 
 def test_numbers_and_label_values_can_be_outputs(output: pulumi.Output[str]) -> None:
