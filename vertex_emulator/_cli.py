@@ -15,7 +15,12 @@ import threading
 from types import FrameType
 
 from vertex_emulator._emulator import RUNNER_MODES, Emulator, exposure_warning
-from vertex_emulator._limits import DEFAULT_MAX_REPLICAS_PER_JOB
+from vertex_emulator._limits import (
+    DEFAULT_CREATE_OPERATION_SECONDS,
+    DEFAULT_MAX_REPLICAS_PER_JOB,
+    MAX_CONTROL_SECONDS,
+    is_bounded_seconds,
+)
 from vertex_emulator._store import BrokenStateError
 from vertex_emulator.runners import JobTiming
 
@@ -28,6 +33,16 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number of seconds") from None
+    if not is_bounded_seconds(value):
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_CONTROL_SECONDS:g} seconds")
     return value
 
 
@@ -60,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_REPLICAS_PER_JOB,
         help=f"replica processes one job may ask for (default {DEFAULT_MAX_REPLICAS_PER_JOB}); more is a quota "
         "error at create time",
+    )
+    parser.add_argument(
+        "--create-operation-seconds",
+        type=_seconds,
+        default=DEFAULT_CREATE_OPERATION_SECONDS,
+        metavar="N",
+        help=f"a create's operation (CreateDataset, UploadModel) is pending for N seconds, as the real API's is "
+        f"(default {DEFAULT_CREATE_OPERATION_SECONDS:g}; 0: done in the first answer)",
     )
     parser.add_argument("--port", type=int, default=8765, help="Vertex API port (default 8765; 0 picks one)")
     parser.add_argument("--storage-port", type=int, default=8766, help="GCS API port (default 8766; 0 picks one)")
@@ -104,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         allowed_hosts=args.allow_host,
         reset_state=args.reset_state,
         max_replicas_per_job=args.max_replicas_per_job,
+        create_operation_seconds=args.create_operation_seconds,
     )
     warning = exposure_warning(args.host)
     if warning is not None:

@@ -2,12 +2,13 @@
 
 GET    /_emulator/health                -> {"status": "ok", "endpoint", "storage_emulator_host", "data_dir", "runner"}
 POST   /_emulator/reset                 wipe resources, operations, storage, faults, counters and settings
-GET    /_emulator/config                -> {"jobs": {kind: timing}, "operations": {"seconds"}}
+GET    /_emulator/config                -> {"jobs": {kind: timing}, "operations": {"seconds", "create_seconds"}}
 POST   /_emulator/config/jobs           {"kind": "*" | "trainingPipelines" | "customJobs" |
                                          "hyperparameterTuningJobs" | "batchPredictionJobs",
                                          "mode": "instant" | "delay" | "hold", "seconds", "outcome":
                                          "succeed" | "fail", "error_code", "error_message", "cancel_seconds"}
-POST   /_emulator/config/operations     {"seconds": delay before an operation is done}
+POST   /_emulator/config/operations     {"seconds": delay before every operation is done; null: the defaults
+                                         (creates pending for the emulator's create_seconds, others done at once)}
 GET    /_emulator/jobs/held             -> {"names": [...]}
 POST   /_emulator/jobs/release          {"name", "outcome"?} (404 when the job is not held)
 GET    /_emulator/faults                -> {"rules": [...]}
@@ -61,7 +62,7 @@ def reset(backend: Backend, request: Request) -> Reply:
     backend.storage.wipe()
     backend.faults.clear()
     backend.faults.reset_counters()
-    backend.operations.set_delay(0.0)
+    backend.operations.set_delay(None)
     backend.load_timings()
     return Reply(payload={"status": "ok"})
 
@@ -69,7 +70,10 @@ def reset(backend: Backend, request: Request) -> Reply:
 def _config(backend: Backend) -> JsonDict:
     return {
         "jobs": {kind.value: timing.to_json() for kind, timing in backend.scheduled.timings().items()},
-        "operations": {"seconds": backend.operations.delay_seconds},
+        "operations": {
+            "seconds": backend.operations.delay_seconds,
+            "create_seconds": backend.operations.create_seconds,
+        },
     }
 
 
@@ -91,8 +95,8 @@ def set_job_timing(backend: Backend, request: Request) -> Reply:
 
 
 def set_operation_timing(backend: Backend, request: Request) -> Reply:
-    seconds = finite_seconds(_payload(request).get("seconds", 0.0), "Operation timing seconds")
-    backend.operations.set_delay(seconds)
+    value = _payload(request).get("seconds", 0.0)
+    backend.operations.set_delay(None if value is None else finite_seconds(value, "Operation timing seconds"))
     return Reply(payload=_config(backend))
 
 

@@ -18,7 +18,7 @@ from vertex_emulator._guard import is_loopback_address, normalize_allowed_hosts
 from vertex_emulator._handlers import ROUTES as API_ROUTES
 from vertex_emulator._http import HttpServer, RequestPolicy
 from vertex_emulator._jobs import JobLifecycle
-from vertex_emulator._limits import DEFAULT_MAX_REPLICAS_PER_JOB
+from vertex_emulator._limits import DEFAULT_CREATE_OPERATION_SECONDS, DEFAULT_MAX_REPLICAS_PER_JOB, is_bounded_seconds
 from vertex_emulator._local_runner import LocalRunner
 from vertex_emulator._operations import Operations
 from vertex_emulator._routing import JSON, Router
@@ -71,7 +71,9 @@ class Emulator:
     reached by from a container (see "Threat model" in docs/emulator.md); the address bound is always served.
     reset_state: delete the state file and the storage first and start empty (a state file or storage index
     that cannot be read otherwise makes `start` raise BrokenStateError). max_replicas_per_job: the most replica
-    processes one job may ask for.
+    processes one job may ask for. create_operation_seconds: how long a create's operation (CreateDataset,
+    UploadModel) stays pending, as the real API's do (0: done in the first answer; the control plane's
+    `set_operation_timing` overrides it until a reset).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class Emulator:
         allowed_hosts: Iterable[str] = (),
         reset_state: bool = False,
         max_replicas_per_job: int = DEFAULT_MAX_REPLICAS_PER_JOB,
+        create_operation_seconds: float = DEFAULT_CREATE_OPERATION_SECONDS,
     ) -> None:
         if runner not in RUNNER_MODES:
             raise ValueError(f"runner must be one of {RUNNER_MODES}, not {runner!r}")
@@ -98,6 +101,9 @@ class Emulator:
         if max_replicas_per_job < 1:
             raise ValueError("max_replicas_per_job must be at least 1")
         self.max_replicas_per_job = max_replicas_per_job
+        if not is_bounded_seconds(create_operation_seconds):
+            raise ValueError("create_operation_seconds must be a number of seconds between 0 and a day")
+        self.create_operation_seconds = float(create_operation_seconds)
         self._port = port
         self._storage_port = storage_port
         self._job_timing = job_timing or JobTiming()
@@ -136,7 +142,7 @@ class Emulator:
             store=store,
             storage=storage,
             jobs=jobs,
-            operations=Operations(store, self._scheduler),
+            operations=Operations(store, self._scheduler, self.create_operation_seconds),
             scheduled=scheduled,
             data_dir=self.data_dir,
             default_timing=self._job_timing,

@@ -15,7 +15,7 @@ from vertex_emulator import _registry
 from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition
 from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._schemas import TUNING_TASK
-from vertex_emulator._server_defaults import with_end_fields, with_job_defaults
+from vertex_emulator._server_defaults import with_end_fields, with_job_defaults, with_trial_fields
 from vertex_emulator._store import (
     BATCH_PREDICTION_JOBS,
     CUSTOM_JOBS,
@@ -184,7 +184,7 @@ class JobLifecycle:
             record = tx.get(name)
             if record is None:
                 return {}
-            body = {**record.body, **fields, "updateTime": now_timestamp()}
+            body = {**record.body, **with_trial_fields(name, dict(fields)), "updateTime": now_timestamp()}
             return tx.put(record.evolve(body=body)).body
 
     def succeeded(
@@ -195,7 +195,7 @@ class JobLifecycle:
             if record is None or is_terminal(record):
                 return {} if record is None else record.body
             if fields:
-                record = record.evolve(body={**record.body, **fields})
+                record = record.evolve(body={**record.body, **with_trial_fields(name, dict(fields))})
             if record.kind == TRAINING_PIPELINES:
                 try:
                     record = self._finish_pipeline(tx, record, model_artifact_uri)
@@ -209,7 +209,7 @@ class JobLifecycle:
             if record is None or is_terminal(record):
                 return {} if record is None else record.body
             if fields:
-                record = record.evolve(body={**record.body, **fields})
+                record = record.evolve(body={**record.body, **with_trial_fields(name, dict(fields))})
             return self._terminal(tx, record, "FAILED", {"code": code, "message": message}).body
 
     def cancelled(self, name: str) -> JsonDict:

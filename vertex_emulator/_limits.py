@@ -17,6 +17,7 @@ IDLE_TIMEOUT_SECONDS = 60.0  # a keep-alive connection with no new request is cl
 BODY_TIMEOUT_SECONDS = 10.0  # a client that announced a body and stops sending it is cut off after this
 MAX_WAIT_SECONDS = 3600.0  # WaitOperation's timeout is capped at this (the real API caps it too)
 MAX_CONTROL_SECONDS = 86_400.0  # control-plane delays and latencies: at most a day
+DEFAULT_CREATE_OPERATION_SECONDS = 1.0  # a create's operation is pending this long (the real API's is, recorded)
 DEFAULT_MAX_REPLICAS_PER_JOB = 8  # replica processes one job (or one round of tuning trials) may start
 
 

@@ -1,4 +1,10 @@
-"""Long-running operations: created by the RPCs that answer with one, done now or after a configured delay.
+"""Long-running operations: created by the RPCs that answer with one, done now or after a delay.
+
+As on the real API (recorded), a create's operation (CreateDataset, UploadModel) is still pending in the first
+answer and done a little later: `create_seconds` after it started (1 s unless the emulator was started with
+another value; 0 makes creates done in the first answer). Other operations (deletes, as recorded, imports,
+exports) are done in the first answer. The control plane's `config/operations {"seconds"}` sets one delay for
+every operation instead, until a reset.
 
 An operation stores what completing it does as data (its "effect"), so a pending operation survives a restart
 and is resumed honestly: overdue ones complete at startup, the others at their due time. Effects:
@@ -20,7 +26,12 @@ from typing import Any
 
 from vertex_emulator import _protos
 from vertex_emulator._errors import Cancelled, InvalidArgument, NotFound
-from vertex_emulator._limits import MAX_CONTROL_SECONDS, MAX_WAIT_SECONDS, is_bounded_seconds
+from vertex_emulator._limits import (
+    DEFAULT_CREATE_OPERATION_SECONDS,
+    MAX_CONTROL_SECONDS,
+    MAX_WAIT_SECONDS,
+    is_bounded_seconds,
+)
 from vertex_emulator._names import new_id, now_timestamp
 from vertex_emulator._scheduler import Scheduler
 from vertex_emulator._store import OPERATIONS, Record, Store, Transaction
@@ -30,17 +41,30 @@ OPERATION_DELAY_SETTING = "operation_seconds"
 
 
 class Operations:
-    def __init__(self, store: Store, scheduler: Scheduler) -> None:
+    def __init__(
+        self, store: Store, scheduler: Scheduler, create_seconds: float = DEFAULT_CREATE_OPERATION_SECONDS
+    ) -> None:
+        if not is_bounded_seconds(create_seconds):
+            raise ValueError(f"create_seconds must be between 0 and {MAX_CONTROL_SECONDS:g}")
         self._store = store
         self._scheduler = scheduler
         self._done = threading.Condition()
-        self.delay_seconds = float(store.setting(OPERATION_DELAY_SETTING) or 0.0)
+        self.create_seconds = float(create_seconds)
+        saved = store.setting(OPERATION_DELAY_SETTING)
+        # None: the defaults (creates pending for create_seconds, others done at once); else every operation's delay
+        self.delay_seconds: float | None = None if saved is None else float(saved)
 
-    def set_delay(self, seconds: float) -> None:
-        if not is_bounded_seconds(seconds):
+    def set_delay(self, seconds: float | None) -> None:
+        """One delay for every operation; None goes back to the defaults."""
+        if seconds is not None and not is_bounded_seconds(seconds):
             raise ValueError(f"seconds must be between 0 and {MAX_CONTROL_SECONDS:g}")
         self.delay_seconds = seconds
         self._store.put_setting(OPERATION_DELAY_SETTING, seconds)
+
+    def _delay(self, creates: bool) -> float:
+        if self.delay_seconds is not None:
+            return self.delay_seconds
+        return self.create_seconds if creates else 0.0
 
     def start(
         self,
@@ -49,8 +73,11 @@ class Operations:
         metadata_type: str,
         effect: JsonDict,
         metadata: JsonDict | None = None,
+        *,
+        creates: bool = False,
     ) -> Record:
-        """Create an operation named `<owner>/operations/<id>`; complete it now unless a delay is configured."""
+        """Create an operation named `<owner>/operations/<id>`; complete it now unless it is delayed (`creates`:
+        the operation of a create, pending for a while by default)."""
         now = now_timestamp()
         name = f"{owner}/operations/{new_id()}"
         body: JsonDict = {
@@ -59,7 +86,7 @@ class Operations:
                 metadata_type, {"genericMetadata": {"createTime": now, "updateTime": now}, **(metadata or {})}
             ),
         }
-        delay = self.delay_seconds
+        delay = self._delay(creates)
         record = tx.create(OPERATIONS, name, _location(owner), body, {"effect": effect, "due": time.time() + delay})
         if delay <= 0:
             return self._complete(tx, record)

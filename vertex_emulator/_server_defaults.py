@@ -73,6 +73,23 @@ def model_fields(location: str, model: JsonDict) -> JsonDict:
     return fields
 
 
+def with_trial_fields(job_name: str, fields: JsonDict) -> JsonDict:
+    """Runner-reported fields of a job with what the API fills in every trial: its resource name (in the study
+    the tuning job runs, named after the job), the client that requested it (the tuning job) and its
+    measurements (at least the final one). The trial protos say what they are; the names are the emulator's."""
+    trials = fields.get("trials")
+    if not isinstance(trials, list):
+        return fields
+    location, _, job_id = job_name.partition("/hyperparameterTuningJobs/")
+    filled = []
+    for trial in trials:
+        trial = {"name": f"{location}/studies/{job_id}/trials/{trial.get('id', '')}", "clientId": job_name, **trial}
+        if "finalMeasurement" in trial and not trial.get("measurements"):
+            trial["measurements"] = [trial["finalMeasurement"]]
+        filled.append(trial)
+    return {**fields, "trials": filled}
+
+
 def _seconds(start: str, end: str) -> float:
     parse = datetime.fromisoformat
     return max((parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds(), 0.0)

@@ -87,8 +87,10 @@ class ControlClient:
             payload["error_message"] = error_message
         return self._call("POST", "config/jobs", payload)
 
-    def set_operation_timing(self, seconds: float) -> JsonDict:
-        """Long-running operations are done `seconds` after they start (0: in the first response)."""
+    def set_operation_timing(self, seconds: float | None) -> JsonDict:
+        """Every long-running operation is done `seconds` after it starts (0: in the first response); None goes
+        back to the defaults (a create's operation pending for the emulator's create seconds, others done at
+        once), as a reset does."""
         return self._call("POST", "config/operations", {"seconds": seconds})
 
     def held_jobs(self) -> list[str]:

@@ -132,3 +132,13 @@ def test_in_process_start_on_a_busy_port_releases_everything(tmp_path: Path) -> 
             second.start()
         with Emulator(tmp_path / "b") as third:  # the same data dir opens again
             assert third.control.health()["status"] == "ok"
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
+def test_create_operation_seconds_must_be_a_finite_number(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from vertex_emulator._cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--create-operation-seconds", value])
+    assert exited.value.code == 2
+    assert "--create-operation-seconds" in capsys.readouterr().err

@@ -36,7 +36,7 @@ def test_reset_wipes_resources_storage_and_settings(
     assert not emulator.storage.bucket_exists("wiped")
     assert control.held_jobs() == []
     config = control.config()
-    assert config["operations"]["seconds"] == 0
+    assert config["operations"] == {"seconds": None, "create_seconds": 1.0}, "back to the defaults"
     assert all(timing["mode"] == "instant" for timing in config["jobs"].values())
     assert held.name
 

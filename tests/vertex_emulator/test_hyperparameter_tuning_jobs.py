@@ -24,6 +24,11 @@ def test_succeeds_with_one_trial_per_max_trial_count(clients: GapicClients, pare
         assert 0.001 <= lr <= 0.1
         assert 2 <= depth <= 8
         assert trial.final_measurement.metrics[0].metric_id == "accuracy"
+        # Output-only fields the real API fills in every trial (Trial's proto).
+        job_id = created.name.rsplit("/", 1)[1]
+        assert trial.name == f"{created.name.split('/hyperparameterTuningJobs/')[0]}/studies/{job_id}/trials/{trial.id}"
+        assert trial.client_id == created.name
+        assert list(trial.measurements) == [trial.final_measurement]
         trial_job = clients.job.get_custom_job(name=trial.custom_job)
         assert trial_job.state == JobState.JOB_STATE_SUCCEEDED
         assert trial_job.job_spec.base_output_directory.output_uri_prefix == f"gs://bucket/out/{trial.id}"

@@ -263,6 +263,9 @@ def test_tuning_finds_the_known_best_parameter(clients: GapicClients) -> None:
         trial_job = clients.job.get_custom_job(name=trial.custom_job)
         assert trial_job.state.name == "JOB_STATE_SUCCEEDED"
         assert trial_job.display_name == f"objective-trial-{trial.id}"
+        assert trial.name.endswith(f"/studies/{job.name.rsplit('/', 1)[1]}/trials/{trial.id}")
+        assert trial.client_id == job.name
+        assert trial.final_measurement in list(trial.measurements)
 
 
 def test_the_tuning_pipeline_uploads_the_best_trials_model(

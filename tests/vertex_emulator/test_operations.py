@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from google.api_core import exceptions
 
 from tests.vertex_emulator import bodies
 from vertex_emulator import ControlClient, Emulator
-from vertex_emulator.testing import GapicClients
+from vertex_emulator.testing import GapicClients, gapic_clients, location_parent
 
 
 def test_delayed_upload_is_polled_until_done(clients: GapicClients, parent: str, control: ControlClient) -> None:
@@ -21,8 +23,44 @@ def test_delayed_upload_is_polled_until_done(clients: GapicClients, parent: str,
     assert control.counters()["GetOperation"] >= 1
 
 
+def test_creates_are_pending_for_a_while_and_deletes_done_at_once_by_default(
+    emulator: Emulator, clients: GapicClients, parent: str, control: ControlClient
+) -> None:
+    """As recorded on the real API: a dataset create's first answer has no `done`; its delete's has."""
+    assert control.config()["operations"] == {"seconds": None, "create_seconds": 1.0}
+    started = time.monotonic()
+    dataset_op = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset())
+    upload_op = clients.model.upload_model(parent=parent, model=bodies.model_to_upload())
+    assert not dataset_op.done()
+    assert not upload_op.done()
+    dataset = dataset_op.result(timeout=10)
+    assert upload_op.result(timeout=10).model_version_id == "1"
+    assert time.monotonic() - started >= 1.0
+    status, deleted = bodies.raw(emulator.endpoint, "DELETE", f"/v1/{dataset.name}")
+    assert (status, deleted["done"]) == (200, True)
+
+    control.set_operation_timing(0)  # instant, for tests that ask
+    assert clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset()).done()
+    control.set_operation_timing(None)  # the defaults again
+    assert not clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset()).done()
+
+
+def test_the_create_delay_is_set_when_the_emulator_starts() -> None:
+    with Emulator(runner="scheduled", create_operation_seconds=0) as instant:
+        operation = gapic_clients(instant.endpoint).dataset.create_dataset(
+            parent=location_parent(), dataset=bodies.dataset()
+        )
+        assert operation.done()
+        instant.control.reset()
+        assert instant.control.config()["operations"] == {"seconds": None, "create_seconds": 0.0}
+    with pytest.raises(ValueError, match="create_operation_seconds"):
+        Emulator(create_operation_seconds=float("nan"))
+
+
 def test_operations_answer_under_v1_and_ui(emulator: Emulator, clients: GapicClients, parent: str) -> None:
-    name = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset()).operation.name
+    operation = clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset())
+    operation.result(timeout=10)
+    name = operation.operation.name
     for prefix in ("v1", "ui"):
         status, answer = bodies.raw(emulator.endpoint, "GET", f"/{prefix}/{name}")
         assert status == 200

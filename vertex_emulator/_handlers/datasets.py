@@ -129,7 +129,7 @@ def create(backend: Backend, request: Request) -> Reply:
         effect = {"error": failure} if failure else {**_CREATED_RESPONSE, "snapshot": name}
         if failure is None:
             effect["with"] = {"labels": {SCHEMA_LABEL: SCHEMAS[schema]}}
-        operation = backend.operations.start(tx, name, _protos.CREATE_DATASET_METADATA, effect)
+        operation = backend.operations.start(tx, name, _protos.CREATE_DATASET_METADATA, effect, creates=True)
     return Reply(record=operation)
 
 

@@ -48,9 +48,8 @@ def upload(backend: Backend, request: Request) -> Reply:
         version = _registry.register(tx, where, model, parent_model=parent_model, model_id=payload.get("modelId", ""))
         model_name = version.body["name"]
         response = {"model": model_name, "modelVersionId": version.body["versionId"]}
-        operation = backend.operations.start(
-            tx, model_name, _protos.UPLOAD_MODEL_METADATA, {"respond": response, "type": _protos.UPLOAD_MODEL_RESPONSE}
-        )
+        effect = {"respond": response, "type": _protos.UPLOAD_MODEL_RESPONSE}
+        operation = backend.operations.start(tx, model_name, _protos.UPLOAD_MODEL_METADATA, effect, creates=True)
     return Reply(record=operation)
 
 

@@ -62,6 +62,7 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
         self._succeeded = self._failed = self._incomplete = 0
         self._output_info: dict[str, Any] = {}
         self._partial_failures: list[dict[str, Any]] = []
+        self._errors_uri = ""
 
     def _ended(self, state: RunState, code: int, message: str) -> BatchPredictionOutcome:
         return BatchPredictionOutcome(
@@ -99,6 +100,7 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
         directory = join_uri(prefix, f"prediction-{model.get('displayName', 'model')}-{_stamp(job)}")
         predictor = self._predictor(model)
         self._output_info = {"gcsOutputDirectory": directory}
+        self._errors_uri = join_uri(directory, _ERRORS_FILE)
         store = self._context.store
         try:
             with store.open_write(join_uri(directory, _RESULTS_FILE)) as results, store.open_write(
@@ -107,7 +109,7 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
                 cancelled = self._stream(reader, predictor, batch_size, results, errors)
         finally:
             predictor.close()
-            self._partial_failures.extend(reader.partial_failures)
+            self._partial_failures[:0] = reader.partial_failures  # files that could not be read come first
         if cancelled:
             return self._cancelled()
         return self._verdict(reader, directory)
@@ -149,7 +151,27 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
                 self._failed += len(error_lines)
                 self._write(results, result_lines)
                 self._write(errors, error_lines)
+                if error_lines:
+                    self._batch_failed(len(error_lines), len(batch), error_lines[0])
         return False
+
+    def _batch_failed(self, failed: int, size: int, first_line: str) -> None:
+        """A partial failure (google.rpc.Status) for a batch some of whose instances failed, as the job shows it
+        (BatchPredictionJob.partial_failures: at most 20; every failed instance is in the errors file)."""
+        if len(self._partial_failures) >= _MAX_PARTIAL_FAILURES:
+            return
+        first = json.loads(first_line)["error"]
+        try:
+            code = code_pb2.Code.Value(first["status"])
+        except ValueError:
+            code = code_pb2.UNKNOWN
+        self._partial_failures.append(
+            {
+                "code": code,
+                "message": f"{failed} of the {size} instances of a batch failed (first: {first['message']}); "
+                f"every failed instance is in {self._errors_uri}",
+            }
+        )
 
     def _predict(
         self, predictor: Predictor, instances: list[Instance], error_lines: list[str]

@@ -6,6 +6,7 @@ override what differs (LRO creates, in-place updates, imports, versions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
@@ -41,6 +42,13 @@ class KindApi:
 
     def get(self, name: str) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _created(self, operation: Any, name_of: Callable[[Any], str]) -> dict[str, Any]:
+        """Wait for a create's long-running operation, then read the resource it made (``name_of`` its response).
+        The response is not the resource: on Google Cloud it carries no createTime, updateTime or etag (recorded),
+        so outputs taken from it would be incomplete until a refresh."""
+        response = operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
+        return self.get(name_of(response))
 
     def find(self, placement: Placement, spec: Any, label: str, value: str) -> list[dict[str, Any]]:
         """Resources carrying ``label=value`` (how a create finds the earlier creates of its resource)."""

@@ -32,7 +32,7 @@ class DatasetApi(KindApi):
         operation = self._client.create_dataset(
             parent=placement.parent, dataset=self._message({**spec.to_api(), "labels": labels}), retry=None
         )
-        return message_to_json(operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry))
+        return self._created(operation, lambda dataset: str(dataset.name))
 
     def get(self, name: str) -> dict[str, Any]:
         return message_to_json(self._client.get_dataset(name=name, retry=self.session.retry))

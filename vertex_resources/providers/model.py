@@ -47,8 +47,7 @@ class ModelApi(KindApi):
             if key in request:
                 upload[field] = request[key]
         operation = self._client.upload_model(request=upload, retry=None)
-        uploaded = operation.result(timeout=LRO_TIMEOUT, retry=self.session.retry)
-        return self.get(f"{uploaded.model}@{uploaded.model_version_id}")
+        return self._created(operation, lambda uploaded: f"{uploaded.model}@{uploaded.model_version_id}")
 
     def get(self, name: str) -> dict[str, Any]:
         return _versioned(message_to_json(self._client.get_model(name=name, retry=self.session.retry)))

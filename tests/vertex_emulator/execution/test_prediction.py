@@ -78,7 +78,13 @@ def test_sklearn_predictions_match_the_model_and_bad_instances_go_to_the_errors_
     assert outcome.state is RunState.SUCCEEDED, outcome.error_message
     assert outcome.output_info == {"gcsOutputDirectory": OUTPUT_DIR}
     assert outcome.completion_stats == {"successfulCount": "25", "failedCount": "3", "incompleteCount": "0"}
-    assert outcome.partial_failures == []
+    errors_file = f"{OUTPUT_DIR}/prediction.errors_stats-00000-of-00001"
+    # Batches of 8: the second holds the two bad lines, the last the string instance.
+    assert [(f["code"], f["message"].split(" (")[0]) for f in outcome.partial_failures] == [
+        (3, "2 of the 8 instances of a batch failed"),
+        (3, "1 of the 4 instances of a batch failed"),
+    ]
+    assert all(f["message"].endswith(f"every failed instance is in {errors_file}") for f in outcome.partial_failures)
     results = lines(store, f"{OUTPUT_DIR}/prediction.results-00000-of-00001")
     expected = model.predict(good).tolist()
     assert results == [{"instance": i, "prediction": p} for i, p in zip(good, expected, strict=True)]
@@ -86,7 +92,11 @@ def test_sklearn_predictions_match_the_model_and_bad_instances_go_to_the_errors_
     assert [e["instance"] for e in errors] == ["{broken", [1, 2], ["x", "y", "z"]]
     assert all(e["error"]["status"] == "INVALID_ARGUMENT" for e in errors)
     assert "3 features" in errors[1]["error"]["message"]
-    assert outcome.resource_fields() == {"completionStats": outcome.completion_stats, "outputInfo": outcome.output_info}
+    assert outcome.resource_fields() == {
+        "completionStats": outcome.completion_stats,
+        "outputInfo": outcome.output_info,
+        "partialFailures": outcome.partial_failures,
+    }
 
 
 def test_csv_input_and_a_pickled_model(

@@ -332,3 +332,23 @@ def test_a_repeated_version_upload_adopts_the_version(
     assert again_id == first_id
     versions = gapic_clients(emulator.endpoint).model.list_model_versions(name=base_outs["model_name"])
     assert [v.version_id for v in versions] == ["1", "2"]
+
+
+@pytest.mark.parametrize("kind", ["Dataset", "Model"])
+def test_a_create_waits_for_its_operation_and_reads_the_resource(
+    kind: str, server: ProviderServer, control: ControlClient, emulator: Emulator
+) -> None:
+    """As on Google Cloud (recorded), the create's operation is pending at first and its response is not the
+    resource (a dataset's has no createTime, updateTime or etag): the outputs come from reading the resource."""
+    provider_type, inputs = INPUTS[kind]
+    resource = server.resource(provider_type(), f"{kind.lower()}-read-after-create")
+    control.reset_counters()
+    id_, outs = resource.create(resource.check(inputs).inputs)
+    counters = control.counters()
+    assert counters.get("GetOperation", 0) >= 1, "the create waited on a pending operation"
+    assert counters.get(f"Get{kind}", 0) >= 1, "and read the resource it made"
+    remote = _get(emulator, kind, id_)
+    assert outs["create_time"]
+    assert outs["update_time"]
+    assert outs["create_time"][:19] == remote.create_time.strftime("%Y-%m-%dT%H:%M:%S")
+    assert outs["update_time"][:19] == remote.update_time.strftime("%Y-%m-%dT%H:%M:%S")
