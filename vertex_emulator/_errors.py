@@ -15,12 +15,14 @@
     +-- AlreadyExists        6  ALREADY_EXISTS       409
     +-- Aborted             10  ABORTED              409
     +-- ResourceExhausted    8  RESOURCE_EXHAUSTED   429
+    +-- DeadlineExceeded     4  DEADLINE_EXCEEDED    504
     +-- Internal            13  INTERNAL             500
     +-- Unimplemented       12  UNIMPLEMENTED        501
     +-- Unavailable         14  UNAVAILABLE          503
 
-`error_envelope` turns one into the `{"error": {"code", "message", "status"}}` body Google APIs answer with
-(`code` there is the HTTP status, as the real API does).
+`api_error` makes the one of a google.rpc code (what failed work reports), `rpc_status` the google.rpc.Status
+a failed operation or job carries, and `error_envelope` turns one into the `{"error": {"code", "message",
+"status"}}` body Google APIs answer with (`code` there is the HTTP status, as the real API does).
 """
 
 from __future__ import annotations
@@ -104,6 +106,10 @@ class ResourceExhausted(ApiError):
     code, status, http_status = code_pb2.RESOURCE_EXHAUSTED, "RESOURCE_EXHAUSTED", 429
 
 
+class DeadlineExceeded(ApiError):
+    code, status, http_status = code_pb2.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED", 504
+
+
 class Internal(ApiError):
     code, status, http_status = code_pb2.INTERNAL, "INTERNAL", 500
 
@@ -126,11 +132,22 @@ ERRORS_BY_STATUS: dict[str, type[ApiError]] = {
         AlreadyExists,
         Aborted,
         ResourceExhausted,
+        DeadlineExceeded,
         Internal,
         Unimplemented,
         Unavailable,
     )
 }
+
+
+_BY_CODE: list[type[ApiError]] = [Cancelled, *ERRORS_BY_STATUS.values()]
+ERRORS_BY_CODE: dict[int, type[ApiError]] = {cls.code: cls for cls in _BY_CODE}
+
+
+def api_error(code: int, message: str) -> ApiError:
+    """The error of google.rpc code `code` (work that failed with a code, e.g. reading a dataset's files);
+    INTERNAL for a code the hierarchy does not have."""
+    return ERRORS_BY_CODE.get(code, Internal)(message)
 
 
 def error_envelope(error: ApiError) -> dict[str, Any]:

@@ -61,6 +61,7 @@ EMPTY = "google.protobuf.Empty"
 IMPORT_DATA_RESPONSE = "google.cloud.aiplatform.v1.ImportDataResponse"
 EXPORT_DATA_RESPONSE = "google.cloud.aiplatform.v1.ExportDataResponse"
 UPLOAD_MODEL_RESPONSE = "google.cloud.aiplatform.v1.UploadModelResponse"
+DATASET_TYPE = DATASET.DESCRIPTOR.full_name  # a create operation's response type
 
 
 def _first_line(text: str) -> str:
