@@ -76,8 +76,9 @@ def _body(kind: str, display_name: str) -> tuple[str, dict[str, Any]]:
 
 
 KINDS = ("customJobs", "trainingPipelines", "hyperparameterTuningJobs", "datasets", "models")
-# Creates answered with a long-running operation: the resource's name is in the operation's response.
-_BY_OPERATION = {"datasets": "name", "models": "model"}
+# Creates answered with a long-running operation (pending at first, as on the real API): the operation is named
+# after the resource it creates, `<resource>/operations/<id>`.
+_BY_OPERATION = ("datasets", "models")
 
 
 @dataclass
@@ -142,7 +143,7 @@ def _client(host: str, port: int, index: int, rounds: int, start: threading.Barr
                 continue
             with result.lock:
                 result.created.setdefault(kind, []).append(display_name)
-            name = answer.get("response", {}).get(_BY_OPERATION[kind]) if kind in _BY_OPERATION else answer["name"]
+            name = answer["name"].split("/operations/")[0] if kind in _BY_OPERATION else answer["name"]
             began = time.perf_counter()
             status, _ = connection.call("GET", f"/v1/{name}")
             result.record("get", time.perf_counter() - began, status)
