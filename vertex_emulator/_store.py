@@ -104,10 +104,11 @@ class Record:
         return cached
 
 
-def found(record: Record | None, kind: str, name: str, what: str | None = None) -> Record:
-    """`record` when it is one of `kind`; otherwise the API's NOT_FOUND for `name` (the one not-found answer)."""
+def found(record: Record | None, kind: str, name: str, what: str | None = None, *, detail: str = "") -> Record:
+    """`record` when it is one of `kind`; otherwise the API's NOT_FOUND for `name` (the one not-found answer;
+    `what` names it instead of `name`, `detail` follows "not found")."""
     if record is None or record.kind != kind:
-        raise NotFound(f"{NOUNS.get(kind, kind)} {what or name} not found.")
+        raise NotFound(f"{NOUNS.get(kind, kind)} {what or name} not found{detail}.")
     return record
 
 

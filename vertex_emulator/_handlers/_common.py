@@ -7,10 +7,11 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from vertex_emulator import _protos, _validation
+from vertex_emulator import _protos
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument
 from vertex_emulator._listing import paginate
+from vertex_emulator._models import _job
 from vertex_emulator._names import check_resource_id, location_path
 from vertex_emulator._routing import Reply, Request, Route
 from vertex_emulator._store import NOUNS, Record
@@ -77,18 +78,15 @@ def job_routes(
     what: str,
     prepare: Prepare,
 ) -> list[Route]:
-    """Create, get, list, cancel and delete for one kind of job; `prepare` validates a create body."""
+    """Create, get, list, cancel and delete for one kind of job; `prepare` (its model's) checks and shapes a
+    create body."""
     collection = f"{LOCATION}/{kind}"
     item = f"{collection}/{{job}}"
 
     def create(backend: Backend, request: Request) -> Reply:
         where = location(request)
         prepared = prepare(backend, where, body(request, message_class, what))
-        _validation.replica_quota(kind, prepared, backend.max_replicas_per_job)
-        with backend.store.transaction() as tx:
-            record = backend.jobs.create(tx, kind, where, prepared)
-        backend.jobs.start(record)
-        return Reply(record=record)
+        return Reply(record=_job.create(backend, kind, where, prepared))
 
     def get(backend: Backend, request: Request) -> Reply:
         return Reply(record=backend.jobs.find(kind, resource_name(request, kind, "job")))
@@ -103,12 +101,7 @@ def job_routes(
         return Reply()
 
     def delete(backend: Backend, request: Request) -> Reply:
-        name = resource_name(request, kind, "job")
-        with backend.store.transaction() as tx:
-            record = tx.find(kind, name)
-            backend.jobs.check_deletable(record)
-            operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [name]})
-        return Reply(record=operation)
+        return Reply(record=_job.delete(backend, kind, resource_name(request, kind, "job"), location(request)))
 
     return [
         Route("POST", collection, f"Create{rpc_noun}", create),
