@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from vertex_emulator import _registry
 from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition
+from vertex_emulator._models import models as registry
 from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._schemas import TUNING_TASK
 from vertex_emulator._server_defaults import with_end_fields, with_job_defaults, with_trial_fields
@@ -160,7 +160,7 @@ class JobLifecycle:
         record = self._store.get(name)
         if (record is None or record.kind == MODELS) and "/models/" in name:
             try:
-                record = _registry.resolve(self._store, name)
+                record = registry.resolve(self._store, name)
             except ApiError:
                 return None
         return None if record is None else dict(record.body)
@@ -314,7 +314,7 @@ class JobLifecycle:
                 **upload,
                 **({"artifactUri": artifact} if artifact else {}),
             }
-            version = _registry.register(
+            version = registry.register(
                 tx,
                 pipeline.parent,
                 model,

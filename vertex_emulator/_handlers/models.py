@@ -1,13 +1,13 @@
-"""Model: upload (LRO; a new model, or a new version with parentModel), get (`@version` / `@alias`), list,
-listVersions, patch, mergeVersionAliases, delete (LRO) and deleteVersion (LRO)."""
+"""Model routes: upload (LRO; a new model, or a new version with parentModel), get (`@version` / `@alias`), list,
+listVersions, patch, mergeVersionAliases, delete (LRO) and deleteVersion (LRO). What each does to the registry
+is `vertex_emulator._models.models`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from vertex_emulator import _protos, _registry, _validation
+from vertex_emulator import _protos
 from vertex_emulator._backend import Backend
-from vertex_emulator._errors import InvalidArgument
 from vertex_emulator._handlers._common import (
     LOCATION,
     body,
@@ -16,111 +16,62 @@ from vertex_emulator._handlers._common import (
     resource_name,
     update_mask_fields,
 )
-from vertex_emulator._names import new_id, normalize, now_timestamp
+from vertex_emulator._models import models
 from vertex_emulator._routing import Reply, Request, Route
 from vertex_emulator._store import MODEL_VERSIONS, MODELS, Record
 
 JsonDict = dict[str, Any]
 _COLLECTION = f"{LOCATION}/models"
 _ITEM = f"{_COLLECTION}/{{model:[^/:]+}}"
-_UPDATABLE = {
-    "displayName": "displayName",
-    "display_name": "displayName",
-    "description": "description",
-    "labels": "labels",
-    "versionDescription": "versionDescription",
-    "version_description": "versionDescription",
-}
+
+
+def _name(request: Request) -> str:
+    return resource_name(request, MODELS, "model")
 
 
 def upload(backend: Backend, request: Request) -> Reply:
     where = location(request)
     payload = body(request, _protos.UPLOAD_MODEL_REQUEST, "upload_model_request")
-    model = payload.get("model", {})
-    problems = _validation.Problems()
-    if problems.require(model, "model"):
-        _validation.model(problems, model, "model")
-    problems.raise_if_any()
-    parent_model = normalize(payload.get("parentModel", ""))
-    if parent_model and payload.get("modelId"):
-        raise InvalidArgument("Set model_id or parent_model, not both.")
-    with backend.store.transaction() as tx:
-        version = _registry.register(tx, where, model, parent_model=parent_model, model_id=payload.get("modelId", ""))
-        model_name = version.body["name"]
-        response = {"model": model_name, "modelVersionId": version.body["versionId"]}
-        effect = {"respond": response, "type": _protos.UPLOAD_MODEL_RESPONSE}
-        operation = backend.operations.start(tx, model_name, _protos.UPLOAD_MODEL_METADATA, effect, creates=True)
-    return Reply(record=operation)
+    return Reply(record=models.upload(backend, where, payload))
 
 
 def get(backend: Backend, request: Request) -> Reply:
-    return Reply(record=_registry.resolve(backend.store, resource_name(request, "models", "model")))
+    return Reply(record=models.resolve(backend.store, _name(request)))
 
 
 def list_models(backend: Backend, request: Request) -> Reply:
     records = backend.store.children(MODELS, location(request))
 
     def default_body(record: Record) -> JsonDict:
-        return _registry.resolve(backend.store, record.name).body
+        return models.resolve(backend.store, record.name).body
 
     return list_reply(request, records, _protos.LIST_MODELS_RESPONSE, "models", ("displayName",), default_body)
 
 
 def list_versions(backend: Backend, request: Request) -> Reply:
-    model = _registry.model_record(backend.store, resource_name(request, "models", "model"))
+    model = models.model_record(backend.store, _name(request))
     versions = backend.store.children(MODEL_VERSIONS, model.name)
     return list_reply(request, versions, _protos.LIST_MODEL_VERSIONS_RESPONSE, "models")
 
 
 def update(backend: Backend, request: Request) -> Reply:
-    name = resource_name(request, "models", "model")
-    patch = body(request, _protos.MODEL, "model")
-    fields = update_mask_fields(request, _UPDATABLE)
-    problems = _validation.Problems()
-    if "displayName" in fields:
-        _validation.display_name(problems, patch, "model")
-    _validation.labels(problems, patch, "model")
-    problems.raise_if_any()
-    with backend.store.transaction() as tx:
-        version = _registry.resolve(tx, name)
-        updated = dict(version.body)
-        for field in fields:
-            if field in patch:
-                updated[field] = patch[field]
-            else:
-                updated.pop(field, None)
-        now = now_timestamp()
-        updated.update(updateTime=now, versionUpdateTime=now, etag=new_id())
-        version = tx.put(version.evolve(body=updated))
-    return Reply(record=version)
+    name = _name(request)
+    patch = body(request, _protos.MODEL, models.PATH)
+    fields = update_mask_fields(request, models.UPDATABLE)
+    return Reply(record=models.update(backend, name, patch, fields))
 
 
 def merge_aliases(backend: Backend, request: Request) -> Reply:
     payload = body(request, _protos.MERGE_VERSION_ALIASES_REQUEST, "merge_version_aliases_request")
-    changes = payload.get("versionAliases", [])
-    if not changes:
-        raise InvalidArgument("version_aliases is required.")
-    with backend.store.transaction() as tx:
-        version = _registry.merge_aliases(tx, _registry.resolve(tx, resource_name(request, "models", "model")), changes)
-    return Reply(record=version)
+    return Reply(record=models.merge_version_aliases(backend, _name(request), payload.get("versionAliases", [])))
 
 
 def delete(backend: Backend, request: Request) -> Reply:
-    name = resource_name(request, "models", "model")
-    if "@" in name:
-        raise InvalidArgument(f"DeleteModel takes a model without a version; use deleteVersion for {name}.")
-    with backend.store.transaction() as tx:
-        targets = _registry.delete_targets(tx, name)
-        operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": targets})
-    return Reply(record=operation)
+    return Reply(record=models.delete(backend, _name(request), location(request)))
 
 
 def delete_version(backend: Backend, request: Request) -> Reply:
-    name = resource_name(request, "models", "model")
-    with backend.store.transaction() as tx:
-        target = _registry.version_delete_target(tx, name)
-        operation = backend.operations.start(tx, location(request), _protos.DELETE_METADATA, {"delete": [target]})
-    return Reply(record=operation)
+    return Reply(record=models.delete_version(backend, _name(request), location(request)))
 
 
 ROUTES = [

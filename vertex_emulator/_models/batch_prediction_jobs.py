@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from vertex_emulator import _registry, _validation
+from vertex_emulator import _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import InvalidArgument
+from vertex_emulator._models import models as registry
 from vertex_emulator._names import normalize
 
 JsonDict = dict[str, Any]
@@ -33,7 +34,7 @@ def prepare(backend: Backend, location: str, body: JsonDict) -> JsonDict:
         reference = normalize(body["model"])
         if not reference.startswith(f"{location}/models/"):
             raise InvalidArgument(f"{PATH}.model must be a model in {location}, got {body['model']}.")
-        version = _registry.resolve(backend.store, reference)
+        version = registry.resolve(backend.store, reference)
         body["model"] = reference
         body["modelVersionId"] = version.body["versionId"]
     return body

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from vertex_emulator import _registry, _validation
+from vertex_emulator import _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import AlreadyExists, InvalidArgument
+from vertex_emulator._models import models as registry
 from vertex_emulator._names import check_model_id, normalize
 from vertex_emulator._schemas import CUSTOM_TASK, TUNING_TASK
 from vertex_emulator._store import DATASETS, found
@@ -66,7 +67,7 @@ def prepare(backend: Backend, location: str, body: JsonDict) -> JsonDict:
     problems.raise_if_any()
 
     if upload is not None:
-        _registry.check_aliases(upload.get("versionAliases", []), f"{PATH}.model_to_upload.version_aliases")
+        registry.check_aliases(upload.get("versionAliases", []), f"{PATH}.model_to_upload.version_aliases")
     _check_references(backend, location, body)
     return {**{k: v for k, v in body.items() if k not in OUTPUT_ONLY}, "trainingTaskInputs": inputs}
 
@@ -90,6 +91,6 @@ def _check_references(backend: Backend, location: str, body: JsonDict) -> None:
             raise AlreadyExists(f"Model {location}/models/{body['modelId']} already exists.")
     if body.get("parentModel"):
         body["parentModel"] = normalize(body["parentModel"])
-        model = _registry.model_record(backend.store, body["parentModel"])
+        model = registry.model_record(backend.store, body["parentModel"])
         if model.parent != location:
             raise InvalidArgument(f"Parent model {body['parentModel']} is not in {location}.")

@@ -1,4 +1,5 @@
-"""The model registry: models, their numbered versions and version aliases.
+"""Model: the registry of models, their numbered versions and version aliases, and what upload, patch, alias
+merges and deletes do to them (the handlers only parse requests and reply).
 
 A model is a bookkeeping record (`models` kind, holding the next version number) plus one record per version
 (`modelVersions`, stored as `<model>@<versionId>`, served with the model's plain name and its `versionId`).
@@ -9,15 +10,29 @@ default version, `@<digits>` a version id and `@<alias>` an alias.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vertex_emulator._errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from vertex_emulator import _protos, _validation
+from vertex_emulator._errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from vertex_emulator._names import ModelRef, check_model_id, check_version_alias, new_id, normalize, now_timestamp
 from vertex_emulator._server_defaults import model_fields
 from vertex_emulator._store import MODEL_VERSIONS, MODELS, Record, Store, Transaction, found
 
+if TYPE_CHECKING:  # the job lifecycle, which the backend holds, registers the models pipelines upload
+    from vertex_emulator._backend import Backend
+
 JsonDict = dict[str, Any]
+PATH = "model"
 DEFAULT_ALIAS = "default"
+# updateMask path -> the field it updates (only these are updatable; a patch changes the addressed version).
+UPDATABLE = {
+    "displayName": "displayName",
+    "display_name": "displayName",
+    "description": "description",
+    "labels": "labels",
+    "versionDescription": "versionDescription",
+    "version_description": "versionDescription",
+}
 
 # Output-only Model fields: the server fills them, whatever a request says.
 _OUTPUT_ONLY = (
@@ -57,7 +72,7 @@ def resolve(store: Store | Transaction, reference: str) -> Record:
     for version in versions:
         if version.body.get("versionId") == wanted or wanted in version.body.get("versionAliases", []):
             return version
-    raise NotFound(f"Model {reference} not found.")
+    return found(None, MODELS, ref.model, reference)
 
 
 def model_record(store: Store | Transaction, reference: str) -> Record:
@@ -174,3 +189,66 @@ def version_delete_target(tx: Transaction, reference: str) -> str:
             "give the default alias to another version first or delete the model."
         )
     return version.name
+
+
+# -- what the RPCs do -----------------------------------------------------------------------------------------
+def upload(backend: Backend, where: str, request: JsonDict) -> Record:
+    """Upload the UploadModelRequest's model (a new model, or a new version of its parentModel); the upload's
+    operation (pending for a while, as a create's is on the real API)."""
+    model = request.get("model", {})
+    problems = _validation.Problems()
+    if problems.require(model, PATH):
+        _validation.model(problems, model, PATH)
+    problems.raise_if_any()
+    parent_model = normalize(request.get("parentModel", ""))
+    if parent_model and request.get("modelId"):
+        raise InvalidArgument("Set model_id or parent_model, not both.")
+    with backend.store.transaction() as tx:
+        version = register(tx, where, model, parent_model=parent_model, model_id=request.get("modelId", ""))
+        model_name = version.body["name"]
+        response = {"model": model_name, "modelVersionId": version.body["versionId"]}
+        effect = {"respond": response, "type": _protos.UPLOAD_MODEL_RESPONSE}
+        return backend.operations.start(tx, model_name, _protos.UPLOAD_MODEL_METADATA, effect, creates=True)
+
+
+def update(backend: Backend, name: str, patch: JsonDict, fields: set[str]) -> Record:
+    """Set (or clear, when `patch` leaves them out) the updatable `fields` of the version `name` addresses."""
+    problems = _validation.Problems()
+    if "displayName" in fields:
+        _validation.display_name(problems, patch, PATH)
+    _validation.labels(problems, patch, PATH)
+    problems.raise_if_any()
+    with backend.store.transaction() as tx:
+        version = resolve(tx, name)
+        updated = dict(version.body)
+        for field in fields:
+            if field in patch:
+                updated[field] = patch[field]
+            else:
+                updated.pop(field, None)
+        now = now_timestamp()
+        updated.update(updateTime=now, versionUpdateTime=now, etag=new_id())
+        return tx.put(version.evolve(body=updated))
+
+
+def merge_version_aliases(backend: Backend, name: str, changes: list[str]) -> Record:
+    if not changes:
+        raise InvalidArgument("version_aliases is required.")
+    with backend.store.transaction() as tx:
+        return merge_aliases(tx, resolve(tx, name), changes)
+
+
+def delete(backend: Backend, name: str, where: str) -> Record:
+    """DeleteModel's operation (named in `where`): every version and the model go."""
+    if "@" in name:
+        raise InvalidArgument(f"DeleteModel takes a model without a version; use deleteVersion for {name}.")
+    with backend.store.transaction() as tx:
+        targets = delete_targets(tx, name)
+        return backend.operations.start(tx, where, _protos.DELETE_METADATA, {"delete": targets})
+
+
+def delete_version(backend: Backend, name: str, where: str) -> Record:
+    """DeleteModelVersion's operation (named in `where`)."""
+    with backend.store.transaction() as tx:
+        target = version_delete_target(tx, name)
+        return backend.operations.start(tx, where, _protos.DELETE_METADATA, {"delete": [target]})
