@@ -21,8 +21,9 @@ from vertex_emulator._jobs import JobLifecycle
 from vertex_emulator._limits import DEFAULT_CREATE_OPERATION_SECONDS, DEFAULT_MAX_REPLICAS_PER_JOB, is_bounded_seconds
 from vertex_emulator._local_runner import LocalRunner
 from vertex_emulator._operations import Operations
-from vertex_emulator._routing import JSON, Router
+from vertex_emulator._routing import Router
 from vertex_emulator._scheduler import Scheduler
+from vertex_emulator._serving import JSON_CONTENT_TYPE
 from vertex_emulator._store import Store, remove_state
 from vertex_emulator.control import ControlClient
 from vertex_emulator.execution import stop_orphaned_processes
@@ -225,7 +226,7 @@ class Emulator:
         backend = self._backend
         if backend is None:
             stopping = Unavailable("The emulator is stopping.")
-            return stopping.http_status, JSON, json.dumps(error_envelope(stopping)).encode()
+            return stopping.http_status, JSON_CONTENT_TYPE, json.dumps(error_envelope(stopping)).encode()
         router = _CONTROL_ROUTER if target.startswith(_CONTROL_PREFIX) else _API_ROUTER
         response = router.dispatch(backend, method, target, body)
         return response.status, response.content_type, response.body

@@ -22,13 +22,12 @@ from vertex_emulator._gcs_errors import RangeNotSatisfiable, RequestRefused, Sto
 from vertex_emulator._gcs_routes import Body, GcsApi, Request, Response
 from vertex_emulator._gcs_uploads import MAX_OBJECT_BYTES
 from vertex_emulator._limits import BODY_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS
-from vertex_emulator._serving import ConnectionHandler, ThreadedServer
+from vertex_emulator._serving import JSON_CONTENT_TYPE, ConnectionHandler, ThreadedServer
 
 _log = logging.getLogger(__name__)
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _DRAIN_BYTES = 8 << 20  # an unread body up to this is read and dropped to keep the connection
 _MAX_QUERY_FIELDS = 64
-_ENVELOPE_TYPE = "application/json; charset=UTF-8"
 _COPY_CHUNK = 1 << 20
 
 
@@ -189,7 +188,7 @@ def _copy(source: Any, target: Any, length: int) -> None:
 
 def _error(error: StorageError) -> Response:
     headers = {"Content-Range": f"bytes */{error.size}"} if isinstance(error, RangeNotSatisfiable) else {}
-    return Response(error.status(), error.envelope(), _ENVELOPE_TYPE, headers)
+    return Response(error.status(), error.envelope(), JSON_CONTENT_TYPE, headers)
 
 
 class _Server(ThreadedServer):

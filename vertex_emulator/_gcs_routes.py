@@ -51,8 +51,8 @@ from vertex_emulator._gcs_uploads import (
     session_metadata,
     split_checksums,
 )
+from vertex_emulator._serving import JSON_CONTENT_TYPE
 
-JSON = "application/json; charset=UTF-8"
 _B = r"/b/(?P<bucket>[^/]+)"
 _B2 = r"/b/(?P<bucket2>[^/]+)"
 _O = r"/o/(?P<object>.+?)"
@@ -115,7 +115,7 @@ class Request:
 class Response:
     status: int
     body: bytes = b""
-    content_type: str = JSON
+    content_type: str = JSON_CONTENT_TYPE
     headers: dict[str, str] = field(default_factory=dict)
     stream: BinaryIO | None = None  # sent after the headers, `length` bytes from its current position
     length: int = 0

@@ -32,13 +32,12 @@ from vertex_emulator._errors import (
     error_envelope,
 )
 from vertex_emulator._limits import BODY_TIMEOUT_SECONDS, IDLE_TIMEOUT_SECONDS, MAX_BODY_BYTES
-from vertex_emulator._serving import ConnectionHandler, ThreadedServer
+from vertex_emulator._serving import JSON_CONTENT_TYPE, ConnectionHandler, ThreadedServer
 
 # (method, target, body) -> (status, content type, body)
 App = Callable[[str, str, bytes], tuple[int, str, bytes]]
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
-_ENVELOPE_TYPE = "application/json; charset=UTF-8"
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ class _Handler(ConnectionHandler):
         return body
 
     def _write_error(self, error: ApiError, head_only: bool) -> None:
-        self._write(error.http_status, _ENVELOPE_TYPE, _envelope(error), head_only)
+        self._write(error.http_status, JSON_CONTENT_TYPE, _envelope(error), head_only)
 
     def _write(self, status: int, content_type: str, payload: bytes, head_only: bool) -> None:
         reason = _reason(status)

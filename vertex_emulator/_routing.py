@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 
 from vertex_emulator import _protos
 from vertex_emulator._errors import ApiError, Internal, NotFound, error_envelope
+from vertex_emulator._serving import JSON_CONTENT_TYPE
 from vertex_emulator._store import Record
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
-JSON = "application/json; charset=UTF-8"
 
 
 @dataclass
@@ -103,7 +103,7 @@ def _template_regex(template: str) -> str:
 class Response:
     status: int
     body: bytes
-    content_type: str = JSON
+    content_type: str = JSON_CONTENT_TYPE
 
 
 class Router:

@@ -11,7 +11,9 @@ from typing import Any
 
 from vertex_emulator._limits import IDLE_TIMEOUT_SECONDS, LISTEN_BACKLOG
 
-__all__ = ["ConnectionHandler", "ThreadedServer"]
+__all__ = ["JSON_CONTENT_TYPE", "ConnectionHandler", "ThreadedServer"]
+
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"  # every JSON answer of both servers, errors included
 
 _log = logging.getLogger("vertex_emulator.http")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from vertex_emulator import _protos
 from vertex_emulator._errors import InvalidArgument
+from vertex_emulator._schemas import INSTANCES_FORMATS, MAX_PACKAGE_URIS
 from vertex_emulator._store import BATCH_PREDICTION_JOBS, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS, TRAINING_PIPELINES
 
 JsonDict = dict[str, Any]
@@ -21,8 +22,6 @@ _LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 _SYSTEM_LABEL_PREFIX = "aiplatform.googleapis.com/"
 _MAX_ARGS_CHARS = 100_000
-_MAX_PACKAGE_URIS = 100
-_INSTANCE_FORMATS = {"jsonl", "csv", "tf-record", "tf-record-gzip", "file-list", "bigquery"}
 _PREDICTION_FORMATS = {"jsonl", "csv", "bigquery"}
 _TUNING_FIELDS = ("studySpec", "maxTrialCount", "parallelTrialCount", "maxFailedTrialCount", "trialJobSpec")
 _TUNING_SNAKE = {"study_spec", "max_trial_count", "parallel_trial_count", "max_failed_trial_count", "trial_job_spec"}
@@ -99,7 +98,7 @@ def custom_job_spec(problems: Problems, spec: Mapping[str, Any], path: str) -> N
             problems.require(package.get("executorImageUri"), f"{where}.python_package_spec.executor_image_uri")
             problems.require(package.get("pythonModule"), f"{where}.python_package_spec.python_module")
             uris = package.get("packageUris", [])
-            if problems.require(uris, f"{where}.python_package_spec.package_uris") and len(uris) > _MAX_PACKAGE_URIS:
+            if problems.require(uris, f"{where}.python_package_spec.package_uris") and len(uris) > MAX_PACKAGE_URIS:
                 problems.add(f"{where}.python_package_spec.package_uris", "At most 100 package URIs are allowed.")
             for uri in uris:
                 gcs_uri(problems, uri, f"{where}.python_package_spec.package_uris")
@@ -228,7 +227,7 @@ def batch_prediction_job(problems: Problems, job: Mapping[str, Any]) -> None:
     source = job.get("inputConfig", {})
     if problems.require(source, f"{path}.input_config"):
         fmt = source.get("instancesFormat", "")
-        if problems.require(fmt, f"{path}.input_config.instances_format") and fmt not in _INSTANCE_FORMATS:
+        if problems.require(fmt, f"{path}.input_config.instances_format") and fmt not in INSTANCES_FORMATS:
             problems.add(f"{path}.input_config.instances_format", f"Unsupported format '{fmt}'.")
         wanted = "bigquerySource" if fmt == "bigquery" else "gcsSource"
         if fmt and wanted not in source:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from vertex_emulator import _protos, _validation
 from vertex_emulator._errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from vertex_emulator._names import ModelRef, check_model_id, check_version_alias, new_id, normalize, now_timestamp
+from vertex_emulator._schemas import INSTANCES_FORMATS
 from vertex_emulator._server_defaults import model_fields
 from vertex_emulator._store import MODEL_VERSIONS, MODELS, Record, Store, Transaction, found
 
@@ -134,7 +135,7 @@ def register(
         updateTime=now,
         etag=new_id(),
         supportedDeploymentResourcesTypes=["DEDICATED_RESOURCES"],
-        supportedInputStorageFormats=["jsonl", "bigquery", "csv", "tf-record", "tf-record-gzip", "file-list"],
+        supportedInputStorageFormats=list(INSTANCES_FORMATS),
         supportedOutputStorageFormats=["jsonl", "bigquery"],
         modelSourceInfo={"sourceType": "CUSTOM"},
         **model_fields(location, body),

@@ -19,11 +19,12 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from vertex_emulator._schemas import MAX_PACKAGE_URIS
+
 from ._errors import DependencyError, InvalidSpecError, ObjectNotFoundError
 from ._object_store import ObjectStore
 from ._processes import LocalProcess, log_tail, run_to_completion
 
-_MAX_PACKAGE_URIS = 100
 _INSTALL_TIMEOUT_SECONDS = 600.0
 _PACKAGE_SUFFIXES = (".tar.gz", ".tgz", ".zip", ".whl", ".tar.bz2")
 _site_dirs_cache: dict[str, list[str]] = {}
@@ -61,8 +62,8 @@ def fetch_packages(store: ObjectStore, package_uris: Sequence[str], destination:
     """Download the package files (sdists or wheels), keeping their file names (pip parses them)."""
     if not package_uris:
         raise InvalidSpecError("pythonPackageSpec.packageUris must name at least one package")
-    if len(package_uris) > _MAX_PACKAGE_URIS:
-        raise InvalidSpecError(f"pythonPackageSpec.packageUris allows at most {_MAX_PACKAGE_URIS} packages")
+    if len(package_uris) > MAX_PACKAGE_URIS:
+        raise InvalidSpecError(f"pythonPackageSpec.packageUris allows at most {MAX_PACKAGE_URIS} packages")
     files = []
     for index, uri in enumerate(package_uris):
         file_name = uri.rstrip("/").rsplit("/", 1)[-1]
