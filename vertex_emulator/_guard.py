@@ -18,7 +18,6 @@ reach it (the model local dev servers use):
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -42,21 +41,11 @@ _OWN_FETCH_SITES = frozenset({"same-origin", "none"})
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a request is refused: the HTTP status (403 or 421) and a message for the error envelope."""
+    """Why a request is refused: the HTTP status (403 or 421) and a message; each server renders it in its own
+    API's error envelope (`_http.refusal_error`, GCS's in `_gcs_http`)."""
 
     status: int
     message: str
-
-    @property
-    def status_name(self) -> str:
-        return "PERMISSION_DENIED"
-
-    def envelope(self) -> dict[str, dict[str, object]]:
-        """The Google API error body: `{"error": {"code", "message", "status"}}`."""
-        return {"error": {"code": self.status, "message": self.message, "status": self.status_name}}
-
-    def body(self) -> bytes:
-        return json.dumps(self.envelope()).encode()
 
 
 def is_loopback_address(name: str) -> bool:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition
+from vertex_emulator._errors import Aborted, ApiError, Cancelled, FailedPrecondition, Internal
 from vertex_emulator._models import models as registry
 from vertex_emulator._names import new_id, now_timestamp, parent_of
 from vertex_emulator._schemas import TUNING_TASK
@@ -203,7 +203,9 @@ class JobLifecycle:
                     return self._terminal(tx, record, "FAILED", err.rpc_status()).body
             return self._terminal(tx, record, "SUCCEEDED", None).body
 
-    def failed(self, name: str, message: str, *, code: int = 13, fields: Mapping[str, Any] | None = None) -> JsonDict:
+    def failed(
+        self, name: str, message: str, *, code: int = Internal.code, fields: Mapping[str, Any] | None = None
+    ) -> JsonDict:
         with self._store.transaction() as tx:
             record = tx.get(name)
             if record is None or is_terminal(record):

@@ -68,7 +68,7 @@ class ControlClient:
         seconds: float = 0.0,
         outcome: str = "succeed",
         *,
-        error_code: int = 13,
+        error_code: int = 13,  # INTERNAL (a number: this module imports nothing of google)
         error_message: str | None = None,
         cancel_seconds: float = 0.0,
     ) -> JsonDict:

@@ -33,6 +33,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from google.rpc import code_pb2
+
 from vertex_emulator._limits import MAX_CONTROL_SECONDS, is_bounded_seconds
 from vertex_emulator._scheduler import Scheduler, Timer
 from vertex_emulator.storage import ObjectStorage
@@ -85,7 +87,7 @@ class JobEvents(Protocol):
     ) -> JsonDict: ...
 
     def failed(
-        self, name: str, message: str, *, code: int = 13, fields: Mapping[str, Any] | None = None
+        self, name: str, message: str, *, code: int = code_pb2.INTERNAL, fields: Mapping[str, Any] | None = None
     ) -> JsonDict: ...
 
     def cancelled(self, name: str) -> JsonDict: ...
@@ -120,7 +122,7 @@ class JobTiming:
     mode: Mode = "instant"
     seconds: float = 0.0
     outcome: Outcome = "succeed"
-    error_code: int = 13
+    error_code: int = code_pb2.INTERNAL
     error_message: str = "The job failed (outcome set through the emulator's control plane)."
     cancel_seconds: float = 0.0
 
