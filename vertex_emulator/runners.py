@@ -60,6 +60,7 @@ class JobKind(str, Enum):
     CUSTOM_JOB = "customJobs"
     HYPERPARAMETER_TUNING_JOB = "hyperparameterTuningJobs"
     BATCH_PREDICTION_JOB = "batchPredictionJobs"
+    PIPELINE_JOB = "pipelineJobs"
 
 
 @dataclass(frozen=True)
