@@ -38,6 +38,7 @@ from ..specs import (
     GoalType,
     HyperparameterTuningTask,
     ImportDataConfig,
+    InputArtifact,
     InputDataConfig,
     InstanceConfig,
     IntegerValueSpec,
@@ -48,6 +49,8 @@ from ..specs import (
     ModelContainerSpec,
     ModelToUpload,
     ParameterSpec,
+    PipelineFailurePolicy,
+    PipelineRuntimeConfig,
     Port,
     PredefinedSplit,
     PredictSchemata,
@@ -88,6 +91,7 @@ __all__ = [
     "HyperparameterTuningJobArgs",
     "HyperparameterTuningTaskDict",
     "ImportDataConfigDict",
+    "InputArtifactDict",
     "InputDataConfigDict",
     "InstanceConfigDict",
     "IntegerValueSpecDict",
@@ -98,6 +102,8 @@ __all__ = [
     "ModelContainerSpecDict",
     "ModelToUploadDict",
     "ParameterSpecDict",
+    "PipelineJobArgs",
+    "PipelineRuntimeConfigDict",
     "PortDict",
     "PredefinedSplitDict",
     "PredictSchemataDict",
@@ -438,6 +444,16 @@ class ImportDataConfigDict(TypedDict, total=False):
     inside index file referenced by import_schema_uri, e.g. jsonl file."""
 
 
+class InputArtifactDict(TypedDict, total=False):
+    """``InputArtifact`` as a dict (snake_case keys). An artifact of the project's default metadata store given to a
+    pipeline input (by its id)."""
+
+    artifact_id: Required[pulumi.Input[str]]
+    """Artifact resource id from MLMD. Which is the last portion of an artifact resource name:
+    `projects/{project}/locations/{location}/metadataStores/default/artifacts/{artifact_id}`. The artifact must
+    stay within the same project, location and default metadatastore as the pipeline."""
+
+
 class InputDataConfigDict(TypedDict, total=False):
     """``InputDataConfig`` as a dict (snake_case keys). Which managed dataset a pipeline trains on, how it is split,
     and where the split files go."""
@@ -645,6 +661,28 @@ class ParameterSpecDict(TypedDict, total=False):
 
     discrete_value_spec: pulumi.Input[DiscreteValueSpec | DiscreteValueSpecDict]
     """The value spec for a 'DISCRETE' parameter."""
+
+
+class PipelineRuntimeConfigDict(TypedDict, total=False):
+    """``PipelineRuntimeConfig`` as a dict (snake_case keys). Where the run writes (its pipeline root), and the
+    values of the pipeline's inputs."""
+
+    gcs_output_directory: Required[pulumi.Input[str]]
+    """The pipeline root: a Cloud Storage directory; each task's artifacts go to ``<gcs_output_directory>/<job
+    id>/<task id>/<output key>``."""
+
+    parameter_values: pulumi.Input[Mapping[str, pulumi.Input[Any]]]
+    """A value for input parameters of the pipeline (its ``root.inputDefinitions.parameters``), by name: each of its
+    declared type; those with no default must be set."""
+
+    input_artifacts: pulumi.Input[Mapping[str, pulumi.Input[InputArtifact | InputArtifactDict]]]
+    """An artifact for input artifacts of the pipeline (its ``root.inputDefinitions.artifacts``), by name."""
+
+    failure_policy: pulumi.Input[PipelineFailurePolicy | str]
+    """Represents the failure policy of a pipeline. Currently, the default of a pipeline is that the pipeline will
+    continue to run until no more tasks can be executed, also known as PIPELINE_FAILURE_POLICY_FAIL_SLOW. However,
+    if a pipeline is set to PIPELINE_FAILURE_POLICY_FAIL_FAST, it will stop scheduling any new tasks when a task
+    has failed. Any scheduled tasks will continue to completion."""
 
 
 class PortDict(TypedDict, total=False):
@@ -1175,3 +1213,65 @@ class BatchPredictionJobArgs:
     encryption_spec: pulumi.Input[EncryptionSpec | EncryptionSpecDict] | None = None
     """Customer-managed encryption key options for a BatchPredictionJob. If this is set, then all resources created
     by the BatchPredictionJob will be encrypted with the provided encryption key."""
+
+
+@dataclass(kw_only=True)
+class PipelineJobArgs:
+    """Inputs of a PipelineJob: Runs a compiled Kubeflow pipeline (``pipeline_spec``, or a ``template_uri``) with
+    ``runtime_config``."""
+
+    project: pulumi.Input[str] | None = None
+    """The Google Cloud project (id or number) the resource lives in; default: the stack's ``vertex:project`` (or
+    ``gcp:project``)."""
+
+    location: pulumi.Input[str] | None = None
+    """The region the resource lives in (``us-central1``, ``europe-west4`` ...); default: the stack's
+    ``vertex:location`` (or ``gcp:region``)."""
+
+    wait_for_completion: pulumi.Input[bool] | None = None
+    """Wait for a terminal state in create (the default); if false, create returns once the job is submitted."""
+
+    wait_timeout: pulumi.Input[timedelta | str | int] | None = None
+    """Our own deadline for that wait (Pulumi's customTimeouts never reach dynamic providers); default 24h."""
+
+    display_name: pulumi.Input[str] | None = None
+    """The display name of the Pipeline. The name can be up to 128 characters long and can consist of any UTF-8
+    characters."""
+
+    pipeline_spec: pulumi.Input[Mapping[str, pulumi.Input[Any]] | str] | None = None
+    """The compiled pipeline (KFP IR): its dict (``compile_pipeline(my_pipeline)``), or the path of the .yaml or
+    .json file kfp.compiler wrote, read at check (relative to the project directory); the IR is what the stack
+    keeps and compares. Exactly one of pipeline_spec and template_uri."""
+
+    template_uri: pulumi.Input[str] | None = None
+    """A pipeline template the API fetches: Artifact Registry (``https://REGION-kfp.pkg.dev/...``), a JSON or YAML
+    file over https, or a gs:// object. Its parameters are checked by the API at create, not at preview."""
+
+    runtime_config: pulumi.Input[PipelineRuntimeConfig | PipelineRuntimeConfigDict]
+    """Runtime config of the pipeline."""
+
+    enable_caching: pulumi.Input[Literal[True, False]] | None = None
+    """Sets ``cachingOptions.enableCache`` on every task of ``pipeline_spec`` (the Vertex SDK's enable_caching);
+    unset, each task keeps what the pipeline compiled in."""
+
+    service_account: pulumi.Input[str] | None = None
+    """The service account the pipeline's workload runs as (default: the project's Compute Engine default service
+    account); whoever starts the run needs ``iam.serviceAccounts.actAs`` on it."""
+
+    network: pulumi.Input[str] | None = None
+    """The full name of the Compute Engine network (/compute/docs/networks-and-firewalls#networks) to which the
+    Pipeline Job's workload should be peered. For example, `projects/12345/global/networks/myVPC`. Format
+    (/compute/docs/reference/rest/v1/networks/insert) is of the form
+    `projects/{project}/global/networks/{network}`. Where {project} is a project number, as in `12345`, and
+    {network} is a network name."""
+
+    reserved_ip_ranges: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """A list of names for the reserved ip ranges under the VPC network that can be used for this Pipeline Job's
+    workload."""
+
+    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """The labels with user-defined metadata to organize PipelineJob."""
+
+    encryption_spec: pulumi.Input[EncryptionSpec | EncryptionSpecDict] | None = None
+    """Customer-managed encryption key spec for a pipelineJob. If set, this PipelineJob and all of its sub-resources
+    will be secured by this key."""
