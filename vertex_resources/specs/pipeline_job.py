@@ -399,12 +399,14 @@ class PipelineJobDefinition(JobOutputs):
             return  # a template, or a spec not known yet: its inputs are checked when it is
         config = self.runtime_config
         version = _SCHEMA_VERSION.match(str(spec.get("schemaVersion")))
-        if config.parameter_values and version is not None and (int(version[1]), int(version[2])) < (1, 0):
-            yield Problem(
-                ("runtime_config", "parameter_values"),
-                f"a pipeline of schema {spec.get('schemaVersion')} (KFP 1.8 or older) takes no parameter_values: "
-                "compile it with KFP 2",
-            )
+        if version is not None and (int(version[1]), int(version[2])) < (1, 0):
+            # KFP 1.8's schema: its values go into the deprecated RuntimeConfig.parameters, which we do not send.
+            if config.parameter_values:
+                yield Problem(
+                    ("runtime_config", "parameter_values"),
+                    f"a pipeline of schema {spec.get('schemaVersion')} (KFP 1.8 or older) takes no parameter_values: "
+                    "compile it with KFP 2",
+                )
             return
         inputs = _mapping_in(spec, "root", "inputDefinitions")
         yield from _inputs_problems(
