@@ -178,7 +178,7 @@ CASES: list[tuple[str, Any, str, str, Any]] = [
     ),
     # the run
     ("display_name", "x" * 129, "display_name", "at most 128", "x" * 128),
-    ("service_account", "me@gmail.com", "service_account", "account email", "run@acme-ml.iam.gserviceaccount.com"),
+    ("service_account", "me@gmail.com", "service_account", "account email", "runner@acme-ml.iam.gserviceaccount.com"),
     ("network", "default", "network", "projects/{project number}/global/networks", "projects/123/global/networks/vpc"),
     ("labels", {"Team": "ml"}, "labels.Team", "label keys", {"team": "ml"}),
     ("labels", {"pulumi-create-key": "x"}, "labels.pulumi-create-key", "the provider's own label", {"team": "x"}),
