@@ -65,6 +65,17 @@ def _leaf_tasks(resource: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [task for task in tasks if str(task.get("taskId")) not in parents]
 
 
+def running_tasks(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(_task_name(task) for task in _leaf_tasks(resource) if task.get("state") == "RUNNING")
+
+
+def progress(resource: Mapping[str, Any]) -> str:
+    """``running train (1 of 4 tasks done)``: what a progress line says about the tasks."""
+    leaves = _leaf_tasks(resource)
+    done = sum(task.get("state") in _FINISHED_TASK_STATES for task in leaves)
+    return f"running {', '.join(running_tasks(resource))} ({done} of {len(leaves)} tasks done)"
+
+
 def failure_message(resource: Mapping[str, Any], fallback: str) -> str:
     """The failed task(s) with their errors, then the pipeline's own error."""
     failed = [task for task in _leaf_tasks(resource) if task.get("state") in _FAILED_TASK_STATES]
@@ -145,15 +156,9 @@ class _Watched(PipelineJobApi):
 
     def get(self, name: str) -> dict[str, Any]:
         self.latest = super().get(name)
-        leaves = _leaf_tasks(self.latest)
-        running = tuple(_task_name(task) for task in leaves if task.get("state") == "RUNNING")
+        running = running_tasks(self.latest)
         if running and running != self._shown:
-            done = sum(task.get("state") in _FINISHED_TASK_STATES for task in leaves)
-            print(
-                f"{self.describe}: running {', '.join(running)} ({done} of {len(leaves)} tasks done)",
-                file=sys.stderr,
-                flush=True,
-            )
+            print(f"{self.describe}: {progress(self.latest)}", file=sys.stderr, flush=True)
         self._shown = running
         return self.latest
 
