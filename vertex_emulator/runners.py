@@ -157,6 +157,7 @@ class RunnerContext:
     data_dir: Path
     storage_host: str
     scheduled: ScheduledRunner
+    api_endpoint: str = ""  # the emulator's own API, for what a pipeline's tasks create
 
 
 RunnerFactory = Callable[[RunnerContext], JobRunner]

@@ -13,11 +13,11 @@ accuracy. Compile with `compile_to(path)` or `kfp.compiler.Compiler().compile(se
 # No `from __future__ import annotations`: kfp reads the component's annotations as types.
 from pathlib import Path
 
-from google_cloud_pipeline_components.types import artifact_types
-from google_cloud_pipeline_components.v1.batch_predict_job import ModelBatchPredictOp
-from google_cloud_pipeline_components.v1.custom_job import create_custom_training_job_from_component
-from google_cloud_pipeline_components.v1.model import ModelUploadOp
-from kfp import compiler, dsl
+from google_cloud_pipeline_components.types import artifact_types  # type: ignore[import-untyped]
+from google_cloud_pipeline_components.v1.batch_predict_job import ModelBatchPredictOp  # type: ignore[import-untyped]
+from google_cloud_pipeline_components.v1.custom_job import create_custom_training_job_from_component  # type: ignore[import-untyped]
+from google_cloud_pipeline_components.v1.model import ModelUploadOp  # type: ignore[import-untyped]
+from kfp import compiler, dsl  # type: ignore[import-untyped]
 
 SERVING_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-0:latest"
 PIPELINE_NAME = "seed-train-upload-predict"
@@ -25,7 +25,7 @@ REPLICAS = 2
 MACHINE_TYPE = "n1-standard-4"
 
 
-@dsl.component(base_image="python:3.11")
+@dsl.component(base_image="python:3.11")  # type: ignore[untyped-decorator]
 def train(training_data: str, model_dir: str, max_depth: int, model: dsl.Output[dsl.Model]) -> float:
     """Fit a decision tree on the CSV at `training_data`; the primary replica saves it; returns the accuracy."""
     import csv
@@ -34,7 +34,7 @@ def train(training_data: str, model_dir: str, max_depth: int, model: dsl.Output[
     import os
 
     import joblib
-    from google.cloud import storage
+    from google.cloud import storage  # type: ignore[attr-defined]
     from sklearn.tree import DecisionTreeClassifier
 
     client = storage.Client.create_anonymous_client() if os.environ.get("STORAGE_EMULATOR_HOST") else storage.Client()
@@ -63,7 +63,7 @@ train_job = create_custom_training_job_from_component(
 )
 
 
-@dsl.pipeline(name=PIPELINE_NAME)
+@dsl.pipeline(name=PIPELINE_NAME)  # type: ignore[untyped-decorator]
 def seed_pipeline(
     training_data: str,
     model_dir: str,

@@ -4,6 +4,8 @@ checks of a create body (the compiled pipeline, the pipeline root, parameter val
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,10 @@ from google.api_core import exceptions
 from google.cloud import aiplatform_v1
 
 from examples.pipelines.seed_pipeline import compile_to
+from tests.vertex_emulator import kfp_pipelines
 from tests.vertex_emulator.bodies import raw
 from vertex_emulator import ControlClient, Emulator
-from vertex_emulator.testing import GapicClients, wait_until
+from vertex_emulator.testing import GapicClients, sdk_init, wait_until
 
 ROOT = "gs://pipelines/root"
 PARAMETERS = {
@@ -157,3 +160,181 @@ def test_unknown_fields_bad_ids_and_names(emulator: Emulator, seed_spec: dict[st
     assert status == 400
     assert "Invalid PipelineJob resource name" in answer["error"]["message"]
     assert raw(emulator.endpoint, "GET", f"{path}/no-such-job")[0] == 404
+
+
+# -- real execution (the local runner) ------------------------------------------------------------------------
+DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
+BUCKET = "pipelines"
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    with Emulator(tmp_path_factory.mktemp("pipelines")) as emulator:
+        emulator.storage.create_bucket(BUCKET)
+        emulator.storage.write_bytes(PARAMETERS["training_data"], (DATA / "train.csv").read_bytes())
+        emulator.storage.write_bytes(PARAMETERS["instances"], (DATA / "instances.jsonl").read_bytes())
+        yield emulator
+
+
+@pytest.fixture
+def sdk(local: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    from google.cloud.aiplatform import initializer, pipeline_jobs
+
+    # The SDK polls every 5 s, then 10, 20 ...: poll every second so the test does not wait for the SDK.
+    monkeypatch.setattr(pipeline_jobs, "_JOB_WAIT_TIME", 1)
+    monkeypatch.setattr(pipeline_jobs, "_WAIT_TIME_MULTIPLIER", 1)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", local.storage_host)
+    sdk_init(local.endpoint, local.storage_host, f"gs://{BUCKET}")
+    yield local
+    initializer.global_config.__init__()  # type: ignore[misc]  # forget this endpoint: the SDK config is global
+
+
+def test_seed_pipeline_through_the_sdk_trains_uploads_and_predicts(sdk: Emulator, tmp_path: Path) -> None:
+    from google.cloud import aiplatform
+
+    template = compile_to(tmp_path / "seed.yaml")
+    job = aiplatform.PipelineJob(
+        display_name="seed",
+        template_path=str(template),
+        pipeline_root=ROOT,
+        parameter_values=dict(PARAMETERS),
+        enable_caching=False,
+    )
+    job.run(sync=True)
+    assert job.state == aiplatform_v1.PipelineState.PIPELINE_STATE_SUCCEEDED
+    tasks = {t.task_name: t for t in job.task_details}
+    assert {n: t.state.name for n, t in tasks.items() if n != "seed-train-upload-predict"} == {
+        "train": "SUCCEEDED", "importer": "SUCCEEDED", "model-upload": "SUCCEEDED", "model-batch-predict": "SUCCEEDED"
+    }
+    # The training ran as a CustomJob of the replicated cluster: two pools of one replica, the same machine.
+    training = aiplatform.CustomJob.get(tasks["train"].executor_detail.custom_job_detail.job)
+    pools = training.job_spec.worker_pool_specs
+    assert [(p.replica_count, p.machine_spec.machine_type) for p in pools] == [(1, "n1-standard-4")] * 2
+    assert sorted(Path(uri.removeprefix("file://")).name for uri in training.web_access_uris.values()) == [
+        "workerpool0-0.log", "workerpool1-0.log"
+    ]
+    assert json.loads(tasks["train"].execution.metadata["output:gcp_resources"])["resources"][0] == {
+        "resourceType": "CustomJob",
+        "resourceUri": f"https://us-central1-aiplatform.googleapis.com/v1/{training.resource_name}",
+    }
+    trained = tasks["train"].outputs["model"].artifacts[0]
+    assert trained.uri.startswith(f"{ROOT}/")
+    assert trained.uri.endswith("/model")
+    assert sdk.storage.exists(f"{trained.uri}/model.joblib")
+    assert tasks["train"].execution.metadata["output:Output"] == pytest.approx(trained.metadata["accuracy"])
+
+    model_name = tasks["model-upload"].outputs["model"].artifacts[0].metadata["resourceName"]
+    model = aiplatform.Model(model_name)
+    assert model.display_name == "seed-model"
+    assert model.uri.rstrip("/") == PARAMETERS["model_dir"]
+    prediction = tasks["model-batch-predict"].outputs["batchpredictionjob"].artifacts[0].metadata
+    batch_job = aiplatform.BatchPredictionJob(prediction["resourceName"])
+    assert batch_job.gca_resource.model.startswith(model.resource_name)
+    output_dir = tasks["model-batch-predict"].outputs["gcs_output_directory"].artifacts[0].uri
+    assert output_dir == prediction["gcsOutputDirectory"] == batch_job.output_info.gcs_output_directory
+    results = [u for u in sdk.storage.list(output_dir + "/") if "prediction.results" in u]
+    lines = [json.loads(line) for u in results for line in sdk.storage.read_text(u).splitlines() if line]
+    instances = [json.loads(line) for line in (DATA / "instances.jsonl").read_text().splitlines() if line]
+    assert [line["instance"] for line in lines] == instances
+    assert {line["prediction"] for line in lines} <= {"setosa", "versicolor", "virginica"}
+
+
+def _submit(emulator: Emulator, pipeline: Any, tmp_path: Path, **values: Any) -> str:
+    from kfp import compiler
+
+    path = tmp_path / f"{pipeline.name}.yaml"
+    compiler.Compiler().compile(pipeline, str(path))
+    body = {
+        "displayName": pipeline.name,
+        "pipelineSpec": yaml.safe_load(path.read_text()),
+        "runtimeConfig": {"gcsOutputDirectory": ROOT, "parameterValues": values},
+    }
+    status, job = raw(emulator.endpoint, "POST", "/v1/projects/p/locations/us-central1/pipelineJobs", body)
+    assert status == 200, job
+    return str(job["name"])
+
+
+def _finished(emulator: Emulator, name: str, timeout: float = 120) -> dict[str, Any]:
+    def ended() -> dict[str, Any] | None:
+        job = raw(emulator.endpoint, "GET", f"/v1/{name}")[1]
+        done = job["state"] in ("PIPELINE_STATE_SUCCEEDED", "PIPELINE_STATE_FAILED", "PIPELINE_STATE_CANCELLED")
+        return job if done else None
+
+    job: dict[str, Any] = wait_until(ended, timeout=timeout, interval=0.5)
+    return job
+
+
+def _tasks(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["taskName"]: t for t in job["jobDetail"]["taskDetails"][1:]}
+
+
+def test_parameters_and_artifacts_flow_between_tasks_and_a_second_run_is_cached(
+    local: Emulator, tmp_path: Path
+) -> None:
+    first = _finished(local, _submit(local, kfp_pipelines.word_count, tmp_path, text="to be or not"))
+    assert first["state"] == "PIPELINE_STATE_SUCCEEDED", first.get("error")
+    tasks = _tasks(first)
+    assert tasks["describe"]["execution"]["metadata"]["output:Output"] == "4 words"
+    assert tasks["count-words"]["execution"]["metadata"]["output:Output"] == 4
+    written = tasks["write-text"]["outputs"]["data"]["artifacts"][0]
+    assert written["uri"].startswith(f"{ROOT}/")
+    assert written["schemaTitle"] == "system.Dataset"
+    assert written["metadata"] == {"characters": 12.0}
+    assert local.storage.read_text(written["uri"]) == "to be or not"
+    assert tasks["count-words"]["inputs"]["data"]["artifacts"][0]["uri"] == written["uri"]
+    job_of = {n: t["executorDetail"]["containerDetail"]["mainJob"] for n, t in tasks.items()}
+    assert len(set(job_of.values())) == 3  # every container task ran as its own CustomJob
+
+    second = _finished(local, _submit(local, kfp_pipelines.word_count, tmp_path, text="to be or not"))
+    assert second["state"] == "PIPELINE_STATE_SUCCEEDED"
+    again = _tasks(second)
+    assert {n: t["state"] for n, t in again.items()} == dict.fromkeys(tasks, "SKIPPED")
+    assert {n: t["execution"]["state"] for n, t in again.items()} == dict.fromkeys(tasks, "CACHED")
+    assert again["describe"]["execution"]["metadata"]["output:Output"] == "4 words"
+    assert again["write-text"]["outputs"]["data"]["artifacts"][0]["uri"] == written["uri"]
+
+
+def test_a_failed_task_names_itself_and_its_error(local: Emulator, tmp_path: Path) -> None:
+    job = _finished(local, _submit(local, kfp_pipelines.failing, tmp_path, message="row 7 is bad"))
+    assert job["state"] == "PIPELINE_STATE_FAILED"
+    assert "The failed tasks are: [fail]" in job["error"]["message"]
+    assert "ValueError: row 7 is bad" in job["error"]["message"]
+    tasks = _tasks(job)
+    assert tasks["fail"]["state"] == "FAILED"
+    assert "ValueError: row 7 is bad" in tasks["fail"]["error"]["message"]
+    assert tasks["describe"]["state"] == "NOT_TRIGGERED"
+    assert tasks["write-text"]["state"] == "SUCCEEDED"  # fail slow: what does not depend on it still runs
+
+
+def test_a_component_the_emulator_does_not_understand_fails_clearly(local: Emulator, tmp_path: Path) -> None:
+    job = _finished(local, _submit(local, kfp_pipelines.unknown_component, tmp_path), timeout=30)
+    assert job["state"] == "PIPELINE_STATE_FAILED"
+    message = _tasks(job)["endpoint-create"]["error"]["message"]
+    assert "v1.endpoint.create_endpoint.launcher" in message
+    assert "does not understand" in message
+
+
+def test_cancel_stops_the_running_task_and_its_job(local: Emulator, tmp_path: Path) -> None:
+    name = _submit(local, kfp_pipelines.sleeping, tmp_path, seconds=300)
+
+    def running_job() -> str | None:
+        tasks = _tasks(raw(local.endpoint, "GET", f"/v1/{name}")[1]).get("sleep", {})
+        return tasks.get("executorDetail", {}).get("containerDetail", {}).get("mainJob")
+
+    custom_job = wait_until(running_job, timeout=60, interval=0.5)
+    wait_until(lambda: raw(local.endpoint, "GET", f"/v1/{custom_job}")[1]["state"] == "JOB_STATE_RUNNING")
+    assert raw(local.endpoint, "POST", f"/v1/{name}:cancel", {})[0] == 200
+    job = _finished(local, name, timeout=60)
+    assert job["state"] == "PIPELINE_STATE_CANCELLED"
+    assert job["error"]["code"] == 1
+    assert _tasks(job)["sleep"]["state"] == "CANCELLED"
+    assert raw(local.endpoint, "GET", f"/v1/{custom_job}")[1]["state"] == "JOB_STATE_CANCELLED"
+
+
+def test_a_task_with_a_retry_policy_runs_again(local: Emulator, tmp_path: Path) -> None:
+    job = _finished(local, _submit(local, kfp_pipelines.retried, tmp_path, marker=str(tmp_path / "marker")))
+    assert job["state"] == "PIPELINE_STATE_SUCCEEDED", job.get("error")
+    task = _tasks(job)["flaky"]
+    assert task["execution"]["metadata"]["output:Output"] == "second attempt"
+    assert [s["state"] for s in task["pipelineTaskStatus"]] == ["FAILED"]
+    assert "first attempt fails" in task["pipelineTaskStatus"][0]["error"]["message"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from vertex_emulator import _validation
 from vertex_emulator._errors import InvalidArgument
-from vertex_emulator._names import PIPELINE_JOB_ID, now_timestamp
+from vertex_emulator._names import PIPELINE_JOB_ID
 from vertex_emulator.storage import ObjectStorage
 
 JsonDict = dict[str, Any]
@@ -114,13 +114,6 @@ def parameter_values(body: Mapping[str, Any]) -> JsonDict:
     return values
 
 
-def pipeline_root(body: Mapping[str, Any]) -> str:
-    root = body.get("runtimeConfig", {}).get("gcsOutputDirectory") or body.get("pipelineSpec", {}).get(
-        "defaultPipelineRoot", ""
-    )
-    return str(root).rstrip("/")
-
-
 def list_view(body: JsonDict) -> JsonDict:
     """What ListPipelineJobs filters see: the job, and its pipeline's name as `pipelineName`."""
     name = body.get("pipelineSpec", {}).get("pipelineInfo", {}).get("name")
@@ -196,49 +189,3 @@ def _check_parameters(problems: _validation.Problems, spec: Mapping[str, Any], v
             continue
         if "defaultValue" not in definition and not definition.get("isOptional"):
             problems.add(f"{path}.{name}", "Required: the pipeline input has no default value.")
-
-
-# -- task details ----------------------------------------------------------------------------------------
-def task_detail(task_id: int, name: str, state: str, parent_task_id: int | None = None) -> JsonDict:
-    """A new PipelineTaskDetail as Vertex shows it when a task is scheduled."""
-    now = now_timestamp()
-    detail: JsonDict = {"taskId": str(task_id), "taskName": name, "createTime": now, "state": state}
-    if parent_task_id is not None:
-        detail["parentTaskId"] = str(parent_task_id)
-    if state == "RUNNING":
-        detail["startTime"] = now
-    return detail
-
-
-def ended(detail: JsonDict, state: str, error: JsonDict | None = None, **fields: Any) -> JsonDict:
-    """`detail` in a terminal state (SUCCEEDED, FAILED, SKIPPED, CANCELLED, NOT_TRIGGERED) with its end time."""
-    now = now_timestamp()
-    result = {**detail, **fields, "state": state, "endTime": now}
-    if state in ("SUCCEEDED", "FAILED", "CANCELLED"):
-        result.setdefault("startTime", now)
-    if error is not None:
-        result["error"] = error
-    return result
-
-
-def artifact_list(artifacts: Mapping[str, list[JsonDict]]) -> JsonDict:
-    """Task inputs/outputs as `map<string, ArtifactList>`: each artifact a google.cloud.aiplatform.v1.Artifact."""
-    return {
-        key: {"artifacts": [_artifact(a) for a in items]} for key, items in artifacts.items() if items
-    }
-
-
-def _artifact(runtime: Mapping[str, Any]) -> JsonDict:
-    artifact: JsonDict = {"uri": str(runtime.get("uri", "")), "state": "LIVE"}
-    schema = runtime.get("type", {}).get("schemaTitle")
-    if schema:
-        artifact["schemaTitle"] = schema
-    version = runtime.get("type", {}).get("schemaVersion")
-    if version:
-        artifact["schemaVersion"] = version
-    if runtime.get("name"):
-        artifact["displayName"] = str(runtime["name"])
-    metadata = runtime.get("metadata")
-    if isinstance(metadata, dict) and metadata:
-        artifact["metadata"] = metadata
-    return artifact

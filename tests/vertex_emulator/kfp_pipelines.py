@@ -1,0 +1,76 @@
+"""Small KFP pipelines the pipeline job tests run on the emulator (compiled with kfp in the tests).
+
+No `from __future__ import annotations` here: kfp reads the components' annotations as types.
+"""
+
+from google_cloud_pipeline_components.v1.endpoint import EndpointCreateOp
+from kfp import dsl
+
+
+@dsl.component(base_image="python:3.11")
+def write_text(text: str, data: dsl.Output[dsl.Dataset]) -> None:
+    with open(data.path, "w") as file:
+        file.write(text)
+    data.metadata["characters"] = len(text)
+
+
+@dsl.component(base_image="python:3.11")
+def count_words(data: dsl.Input[dsl.Dataset]) -> int:
+    with open(data.path) as file:
+        return len(file.read().split())
+
+
+@dsl.component(base_image="python:3.11")
+def describe(words: int) -> str:
+    return f"{words} words"
+
+
+@dsl.pipeline(name="word-count")
+def word_count(text: str = "one two three") -> None:
+    written = write_text(text=text)
+    counted = count_words(data=written.outputs["data"])
+    describe(words=counted.output)
+
+
+@dsl.component(base_image="python:3.11")
+def fail(message: str) -> str:
+    raise ValueError(message)
+
+
+@dsl.pipeline(name="failing")
+def failing(message: str = "the data is bad") -> None:
+    failed = fail(message=message)
+    describe(words=3).after(failed)
+    write_text(text="independent")
+
+
+@dsl.component(base_image="python:3.11")
+def sleep(seconds: int) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+@dsl.pipeline(name="sleeping")
+def sleeping(seconds: int = 120) -> None:
+    sleep(seconds=seconds).set_caching_options(False)
+
+
+@dsl.component(base_image="python:3.11")
+def flaky(marker: str) -> str:
+    import os
+
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError("first attempt fails")
+    return "second attempt"
+
+
+@dsl.pipeline(name="flaky")
+def retried(marker: str) -> None:
+    flaky(marker=marker).set_retry(num_retries=2, backoff_duration="0s").set_caching_options(False)
+
+
+@dsl.pipeline(name="unknown-component")
+def unknown_component(project: str = "{{$.pipeline_google_cloud_project_id}}") -> None:
+    EndpointCreateOp(project=project, display_name="endpoint")

@@ -1,0 +1,488 @@
+"""A PipelineJob's execution: walk the compiled KFP pipeline's DAG and run each task (see ``_kfp_tasks``).
+
+Tasks run one at a time in dependency order (`dependentTasks` and the producers of their inputs). Inputs come
+from the pipeline's parameters (`runtimeConfig.parameterValues` over `root.inputDefinitions` defaults), other
+tasks' output parameters and artifacts, constants (whose placeholders name the task's other inputs) and the
+component's own defaults. `jobDetail.taskDetails` follows the run: the pipeline's root DAG, then each task as it
+is scheduled, with its state, times, error, input and output artifacts (gs:// URIs), its parameters in
+`execution.metadata` (`input:<name>`, `output:<name>`) and the job it ran (`executorDetail`).
+
+- Failure: with the default failure policy (fail slow) the tasks that do not depend on a failed task still run;
+  those that do are NOT_TRIGGERED; `PIPELINE_FAILURE_POLICY_FAIL_FAST` schedules nothing new after a failure.
+  The pipeline's error names the failed tasks and the first one's error.
+- Caching (a task's `cachingOptions.enableCache`): a task whose cache key (its component, executor, input
+  values and input artifacts) matches an earlier successful execution in this data dir is not run: it shows
+  SKIPPED with the earlier outputs (execution state CACHED).
+- Retries (a task's `retryPolicy`): a failed task runs again up to `maxRetryCount` times after
+  `backoffDuration` (times `backoffFactor` each time, at most `backoffMaxDuration`, here at most 60 s).
+- Cancel: the running task's job is cancelled and waited for; the task and the pipeline end CANCELLED.
+- Not run here: sub-DAGs (dsl.If / dsl.Condition / dsl.ParallelFor / nested pipelines), exit handlers and
+  task-final-status inputs fail the task saying so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import subprocess
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from google.rpc import code_pb2
+
+from . import _packages
+from ._context import ExecutionContext
+from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
+from ._kfp_placeholders import Resolver, typed
+from ._kfp_tasks import Staging, Task, TaskFailed, TaskResult, TaskRunner
+from ._run import BackgroundRun, Outcome, RunState, rfc3339_now
+from ._spec import duration_seconds
+from ._vertex_api import VertexApi
+
+JsonDict = dict[str, Any]
+_MAX_BACKOFF_SECONDS = 60.0
+_FAIL_FAST = "PIPELINE_FAILURE_POLICY_FAIL_FAST"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineJobOutcome(Outcome):
+    job_detail: JsonDict = field(default_factory=dict)
+
+    def resource_fields(self) -> dict[str, Any]:
+        return {"jobDetail": self.job_detail} if self.job_detail else {}
+
+
+class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
+    """Runs a PipelineJob resource (proto JSON as stored). ``api``: the emulator's own API, where the tasks create
+    their jobs and models. ``on_detail(job_detail)``: called whenever the task details change. ``cache_dir``:
+    where successful task executions are remembered for caching."""
+
+    _thread_name = "vertex-pipeline-job"
+
+    def __init__(
+        self,
+        job: Mapping[str, Any],
+        context: ExecutionContext,
+        api: VertexApi,
+        *,
+        on_detail: Callable[[JsonDict], object] = lambda detail: None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self._job = job
+        self._context = context
+        self._api = api
+        self._on_detail = on_detail
+        self._cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._details: list[JsonDict] = []
+
+    def _ended(self, state: RunState, code: int, message: str) -> PipelineJobOutcome:
+        with self._lock:
+            if self._details and state is not RunState.SUCCEEDED:
+                self._details[0] = _ended(self._details[0], state.value, {"code": code, "message": message})
+            return PipelineJobOutcome(
+                state=state, error_code=code, error_message=message, job_detail={"taskDetails": list(self._details)}
+            )
+
+    # -- the DAG ---------------------------------------------------------------------------------------
+    def _execute(self) -> PipelineJobOutcome:
+        job = self._job
+        spec = job.get("pipelineSpec", {})
+        name = str(job.get("name", ""))
+        parts = name.split("/")
+        project, location, job_id = parts[1], parts[3], parts[-1]
+        root = str(job.get("runtimeConfig", {}).get("gcsOutputDirectory") or spec.get("defaultPipelineRoot", ""))
+        root = root.rstrip("/")
+        pipeline_vars = {
+            "pipeline_job_uuid": job_id,
+            "pipeline_job_name": job_id,
+            "pipeline_job_resource_name": name,
+            "pipeline_root": root,
+            "pipeline_google_cloud_project_id": project,
+            "pipeline_google_cloud_location": location,
+            "pipeline_persistent_resource_id": "",
+        }
+        staging = Staging(self._context.work_dir / "gcs", self._context.store)
+        runner = TaskRunner(self._api, staging, lambda: self.cancel_requested)
+        inputs = _root_inputs(spec, job, pipeline_vars)
+        root_detail = _detail(_task_id(), str(spec.get("pipelineInfo", {}).get("name", "pipeline")), "RUNNING")
+        root_detail["execution"] = _execution(root_detail["taskName"], "RUNNING", inputs, {})
+        self._set(0, root_detail)
+        venv = self._venv()
+        tasks: Mapping[str, JsonDict] = spec.get("root", {}).get("dag", {}).get("tasks", {})
+        components = spec.get("components", {})
+        executors = spec.get("deploymentSpec", {}).get("executors", {})
+        fail_fast = job.get("runtimeConfig", {}).get("failurePolicy") == _FAIL_FAST
+        results: dict[str, TaskResult] = {}
+        failed: list[tuple[str, str]] = []
+        for task_name in _order(tasks):
+            if self.cancel_requested:
+                return self._cancelled()
+            task_spec = tasks[task_name]
+            upstream = _upstream(task_spec)
+            if any(u not in results for u in upstream) or (failed and fail_fast):
+                self._add(_ended(_detail(_task_id(), task_name, "PENDING", root_detail["taskId"]), "NOT_TRIGGERED"))
+                continue
+            error = self._run_task(
+                runner, task_name, task_spec, components, executors, inputs, results, root, job_id, project,
+                pipeline_vars, venv, root_detail["taskId"],
+            )
+            if error is not None:
+                if self.cancel_requested:
+                    return self._cancelled()
+                failed.append((task_name, error))
+        if failed:
+            names = ", ".join(n for n, _ in failed)
+            raise TaskFailed(
+                f"The DAG failed because some tasks failed. The failed tasks are: [{names}]. "
+                f"Task {failed[0][0]}: {failed[0][1]}"
+            )
+        with self._lock:
+            self._details[0] = _ended(self._details[0], "SUCCEEDED")
+            self._details[0]["execution"]["state"] = "COMPLETE"
+            detail = {"taskDetails": list(self._details)}
+        self._on_detail(detail)
+        return PipelineJobOutcome(state=RunState.SUCCEEDED, job_detail=detail)
+
+    def _run_task(
+        self,
+        runner: TaskRunner,
+        task_name: str,
+        task_spec: JsonDict,
+        components: Mapping[str, Any],
+        executors: Mapping[str, Any],
+        inputs: Mapping[str, Any],
+        results: dict[str, TaskResult],
+        root: str,
+        job_id: str,
+        project: str,
+        pipeline_vars: dict[str, str],
+        venv: Path | None,
+        parent_id: str,
+    ) -> str | None:
+        """Run one task to its end; its error message if it failed (None when it succeeded)."""
+        task_id = _task_id()
+        index = self._add(_detail(task_id, task_name, "RUNNING", parent_id))
+        try:
+            task = self._task(task_name, task_id, task_spec, components, executors, inputs, results, root, job_id,
+                              pipeline_vars, venv)
+        except ExecutionError as error:
+            self._set(index, _ended(self._details[index], "FAILED", {"code": error.code, "message": error.message}))
+            return error.message
+        task.parent = "/".join(str(self._job["name"]).split("/")[:4])
+        task.on_job = lambda executor_detail: self._update(index, executorDetail=executor_detail)
+        inputs_fields = {"inputs": _artifact_lists(task.artifacts)} if task.artifacts else {}
+        self._update(index, execution=_execution(task_name, "RUNNING", task.parameters, {}), **inputs_fields)
+        cache_key = _cache_key(task, project) if task_spec.get("cachingOptions", {}).get("enableCache") else None
+        cached = self._cached(cache_key)
+        if cached is not None:
+            results[task_name] = cached
+            self._set(index, self._task_finished(index, "SKIPPED", cached, task, "CACHED"))
+            return None
+        policy = task_spec.get("retryPolicy", {})
+        attempts = 1 + max(0, int(policy.get("maxRetryCount", 0) or 0))
+        backoff = duration_seconds(policy.get("backoffDuration")) or 0.0
+        for attempt in range(attempts):
+            try:
+                result = _run_reporting_errors(runner, task)
+            except ExecutionError as error:
+                retryable = not isinstance(error, (UnsupportedError, InvalidSpecError))
+                if self.cancel_requested:
+                    self._set(index, _ended(self._details[index], "CANCELLED", {"code": code_pb2.CANCELLED,
+                                                                                 "message": "Cancelled."}))
+                    return error.message
+                if attempt + 1 < attempts and retryable:
+                    self._update(index, pipelineTaskStatus=[
+                        *self._details[index].get("pipelineTaskStatus", []),
+                        {"updateTime": rfc3339_now(), "state": "FAILED",
+                         "error": {"code": error.code, "message": error.message}},
+                    ])
+                    if self._cancel_requested.wait(min(backoff, _MAX_BACKOFF_SECONDS)):
+                        self._set(index, _ended(self._details[index], "CANCELLED"))
+                        return error.message
+                    backoff = min(backoff * float(policy.get("backoffFactor", 2) or 2),
+                                  duration_seconds(policy.get("backoffMaxDuration")) or _MAX_BACKOFF_SECONDS)
+                    continue
+                self._set(index, _ended(self._details[index], "FAILED", {"code": error.code, "message": error.message},
+                                        execution={**self._details[index].get("execution", {}), "state": "FAILED"}))
+                return error.message
+            results[task_name] = result
+            self._remember(cache_key, result)
+            self._set(index, self._task_finished(index, "SUCCEEDED", result, task, "COMPLETE"))
+            return None
+        return "not run"  # unreachable: the loop returns
+
+    def _task(
+        self,
+        task_name: str,
+        task_id: str,
+        task_spec: JsonDict,
+        components: Mapping[str, Any],
+        executors: Mapping[str, Any],
+        inputs: Mapping[str, Any],
+        results: Mapping[str, TaskResult],
+        root: str,
+        job_id: str,
+        pipeline_vars: dict[str, str],
+        venv: Path | None,
+    ) -> Task:
+        component = components.get(task_spec.get("componentRef", {}).get("name", ""), {})
+        if "dag" in component or task_spec.get("triggerPolicy") or task_spec.get("iteratorPolicy") or (
+            task_spec.get("parameterIterator") or task_spec.get("artifactIterator")
+        ):
+            raise UnsupportedError(
+                f"The task {task_name} is a sub-DAG, condition or loop (dsl.If, dsl.Condition, dsl.ParallelFor, a "
+                "nested pipeline), which the emulator does not run yet."
+            )
+        executor = executors.get(component.get("executorLabel", ""), {})
+        types = {n: str(d.get("parameterType", "")) for n, d in
+                 component.get("inputDefinitions", {}).get("parameters", {}).items()}
+        parameters: dict[str, Any] = {}
+        constants: dict[str, Any] = {}
+        for key, source in task_spec.get("inputs", {}).get("parameters", {}).items():
+            if "componentInputParameter" in source:
+                if source["componentInputParameter"] in inputs:
+                    parameters[key] = inputs[source["componentInputParameter"]]
+            elif "taskOutputParameter" in source:
+                producer = source["taskOutputParameter"]
+                output = results[producer["producerTask"]].parameters
+                if producer.get("outputParameterKey") not in output:
+                    raise TaskFailed(f"The task {producer['producerTask']} did not output "
+                                     f"{producer.get('outputParameterKey')!r}, which task {task_name} needs.")
+                parameters[key] = output[producer["outputParameterKey"]]
+            elif "runtimeValue" in source:
+                constants[key] = source["runtimeValue"].get("constant")
+            else:
+                raise UnsupportedError(f"The input {key} of task {task_name} ({', '.join(source)}) is not "
+                                       "supported by the emulator.")
+        resolver = Resolver({"inputs": {"parameterValues": parameters}}, parameters, types, {}, pipeline_vars)
+        parameters.update({key: resolver.value(value) for key, value in constants.items()})
+        defaults = Resolver({}, {}, {}, {}, pipeline_vars, pipeline_only=True)
+        for key, definition in component.get("inputDefinitions", {}).get("parameters", {}).items():
+            if key not in parameters and "defaultValue" in definition:
+                parameters[key] = defaults.value(definition["defaultValue"])
+        parameters = {key: typed(value, types.get(key, "")) for key, value in parameters.items()}
+        artifacts: dict[str, list[JsonDict]] = {}
+        for key, source in task_spec.get("inputs", {}).get("artifacts", {}).items():
+            producer = source.get("taskOutputArtifact")
+            if not producer:
+                raise UnsupportedError(f"The artifact input {key} of task {task_name} is not a task output; the "
+                                       "emulator passes task outputs only.")
+            found = results[producer["producerTask"]].artifacts.get(producer.get("outputArtifactKey", ""))
+            if found:
+                artifacts[key] = found
+        project_number = str(self._job["name"]).split("/")[1]
+        return Task(
+            name=task_name,
+            task_id=task_id,
+            component=component,
+            executor=executor,
+            parameters=parameters,
+            artifacts=artifacts,
+            root_uri=f"{root}/{project_number}/{job_id}/{task_name}_{task_id}",
+            parent="",
+            pipeline={**pipeline_vars, "pipeline_task_name": task_name, "pipeline_task_uuid": task_id},
+            display_name=str(self._job.get("displayName") or job_id),
+            venv=venv,
+        )
+
+    # -- details ----------------------------------------------------------------------------------------
+    def _task_finished(self, index: int, state: str, result: TaskResult, task: Task, execution_state: str) -> JsonDict:
+        fields: JsonDict = {
+            "execution": _execution(task.name, execution_state, task.parameters, result.parameters),
+        }
+        if result.artifacts:
+            fields["outputs"] = _artifact_lists(result.artifacts)
+        if result.executor_detail:
+            fields["executorDetail"] = result.executor_detail
+        return _ended(self._details[index], state, **fields)
+
+    def _add(self, detail: JsonDict) -> int:
+        with self._lock:
+            self._details.append(detail)
+            index = len(self._details) - 1
+            snapshot = {"taskDetails": list(self._details)}
+        self._on_detail(snapshot)
+        return index
+
+    def _set(self, index: int, detail: JsonDict) -> None:
+        with self._lock:
+            if index == len(self._details):
+                self._details.append(detail)
+            else:
+                self._details[index] = detail
+            snapshot = {"taskDetails": list(self._details)}
+        self._on_detail(snapshot)
+
+    def _update(self, index: int, **fields: Any) -> None:
+        with self._lock:
+            detail = {**self._details[index], **fields}
+        self._set(index, detail)
+
+    # -- cache and environment -------------------------------------------------------------------------
+    def _cached(self, key: str | None) -> TaskResult | None:
+        if key is None or self._cache_dir is None:
+            return None
+        path = self._cache_dir / f"{key}.json"
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        result = TaskResult(saved.get("parameters", {}), saved.get("artifacts", {}), saved.get("executorDetail", {}))
+        return result if self._outputs_exist(result) else None
+
+    def _outputs_exist(self, result: TaskResult) -> bool:
+        """Whether an earlier execution's outputs are still there (after a reset they are not: no cache hit)."""
+        for items in result.artifacts.values():
+            for artifact in items:
+                resource = artifact.get("metadata", {}).get("resourceName")
+                uri = str(artifact.get("uri", ""))
+                try:
+                    if resource:
+                        self._api.get(str(resource))
+                    elif uri.startswith("gs://") and not self._context.store.list(uri):
+                        return False
+                except Exception:  # a name or URI storage refuses is not there either
+                    return False
+        return True
+
+    def _remember(self, key: str | None, result: TaskResult) -> None:
+        if key is None or self._cache_dir is None:
+            return
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        saved = {"parameters": result.parameters, "artifacts": result.artifacts,
+                 "executorDetail": result.executor_detail}
+        temporary = self._cache_dir / f"{key}.json.new"
+        temporary.write_text(json.dumps(saved))
+        temporary.replace(self._cache_dir / f"{key}.json")
+
+    def _venv(self) -> Path | None:
+        """This job's venv: sees the emulator's packages (so KFP's `pip install kfp==... --no-deps` is satisfied
+        offline); what a component installs beyond them goes here, not into the emulator's environment."""
+        venv = self._context.work_dir / "venv"
+        if (venv / ".ready").exists():
+            return venv
+        python = self._context.python
+        try:
+            subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True,
+                           timeout=120)
+        except (OSError, subprocess.SubprocessError):
+            return None  # the emulator's own interpreter then runs the components
+        site = next(venv.glob("lib/python*/site-packages"))
+        lines = [f"import site; site.addsitedir({d!r})" for d in _packages._site_dirs(python)]
+        (site / "_vertex_emulator_host_site.pth").write_text("\n".join(lines) + "\n")
+        (venv / ".ready").touch()
+        return venv
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+def _run_reporting_errors(runner: TaskRunner, task: Task) -> TaskResult:
+    """`runner.run(task)`; any other failure (storage refusing a URI the task names, ...) as the task's error."""
+    try:
+        return runner.run(task)
+    except ExecutionError:
+        raise
+    except Exception as error:
+        raise TaskFailed(f"{type(error).__name__}: {error}") from error
+
+
+def _root_inputs(spec: Mapping[str, Any], job: Mapping[str, Any], pipeline_vars: Mapping[str, str]) -> JsonDict:
+    definitions = spec.get("root", {}).get("inputDefinitions", {}).get("parameters", {})
+    resolver = Resolver({}, {}, {}, {}, pipeline_vars, pipeline_only=True)
+    values: JsonDict = {}
+    for name, definition in definitions.items():
+        if "defaultValue" in definition:
+            values[name] = resolver.value(definition["defaultValue"])
+    runtime = job.get("runtimeConfig", {})
+    for name, typed_value in runtime.get("parameters", {}).items():
+        for key, convert in (("intValue", int), ("doubleValue", float), ("stringValue", str)):
+            if key in typed_value:
+                values[name] = convert(typed_value[key])
+    values.update(runtime.get("parameterValues", {}))
+    return {name: typed(v, str(definitions.get(name, {}).get("parameterType", ""))) for name, v in values.items()}
+
+
+def _upstream(task: Mapping[str, Any]) -> set[str]:
+    upstream = set(task.get("dependentTasks", []))
+    for kind in ("parameters", "artifacts"):
+        for source in task.get("inputs", {}).get(kind, {}).values():
+            producer = source.get("taskOutputParameter") or source.get("taskOutputArtifact")
+            if producer:
+                upstream.add(str(producer.get("producerTask")))
+    return upstream
+
+
+def _order(tasks: Mapping[str, Any]) -> list[str]:
+    """The tasks in an order where each comes after what it depends on (ties by name, as the IR sorts them)."""
+    remaining = {name: _upstream(task) & set(tasks) for name, task in tasks.items()}
+    order: list[str] = []
+    while remaining:
+        ready = sorted(name for name, upstream in remaining.items() if not upstream - set(order))
+        if not ready:
+            raise InvalidSpecError(f"The pipeline's tasks depend on each other in a cycle: {sorted(remaining)}")
+        order.append(ready[0])
+        del remaining[ready[0]]
+    return order
+
+
+def _task_id() -> str:
+    return str(1_000_000_000_000_000 + secrets.randbelow(8_000_000_000_000_000_000))
+
+
+def _detail(task_id: str, name: str, state: str, parent_id: str | None = None) -> JsonDict:
+    now = rfc3339_now()
+    detail: JsonDict = {"taskId": task_id, "taskName": name, "createTime": now, "state": state}
+    if parent_id is not None:
+        detail["parentTaskId"] = parent_id
+    if state == "RUNNING":
+        detail["startTime"] = now
+    return detail
+
+
+def _ended(detail: JsonDict, state: str, error: JsonDict | None = None, **fields: Any) -> JsonDict:
+    now = rfc3339_now()
+    result = {**detail, **fields, "state": state, "endTime": now}
+    if error is not None:
+        result["error"] = error
+    return result
+
+
+def _execution(name: str, state: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> JsonDict:
+    metadata = {**{f"input:{k}": v for k, v in inputs.items()}, **{f"output:{k}": v for k, v in outputs.items()}}
+    return {"displayName": name, "state": state, "schemaTitle": "system.ContainerExecution", "metadata": metadata}
+
+
+def _artifact_lists(artifacts: Mapping[str, list[JsonDict]]) -> JsonDict:
+    """Task inputs/outputs as `map<string, ArtifactList>` of google.cloud.aiplatform.v1.Artifact."""
+    lists: JsonDict = {}
+    for key, items in artifacts.items():
+        converted = []
+        for item in items:
+            artifact: JsonDict = {"displayName": key, "uri": str(item.get("uri", "")), "state": "LIVE"}
+            schema = item.get("type", {})
+            if schema.get("schemaTitle"):
+                artifact["schemaTitle"] = schema["schemaTitle"]
+            if schema.get("schemaVersion"):
+                artifact["schemaVersion"] = schema["schemaVersion"]
+            if item.get("metadata"):
+                artifact["metadata"] = item["metadata"]
+            converted.append(artifact)
+        lists[key] = {"artifacts": converted}
+    return lists
+
+
+def _cache_key(task: Task, project: str) -> str:
+    material = {
+        "project": project,
+        "component": {k: v for k, v in task.component.items() if k != "description"},
+        "executor": task.executor,
+        "parameters": task.parameters,
+        "artifacts": {k: [{"uri": a.get("uri"), "metadata": a.get("metadata")} for a in v]
+                      for k, v in task.artifacts.items()},
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()[:32]
