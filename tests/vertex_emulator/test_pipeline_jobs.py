@@ -338,3 +338,18 @@ def test_a_task_with_a_retry_policy_runs_again(local: Emulator, tmp_path: Path) 
     assert task["execution"]["metadata"]["output:Output"] == "second attempt"
     assert [s["state"] for s in task["pipelineTaskStatus"]] == ["FAILED"]
     assert "first attempt fails" in task["pipelineTaskStatus"][0]["error"]["message"]
+
+
+def test_a_template_uri_in_storage_is_read_at_create(emulator: Emulator, seed_spec: dict[str, Any]) -> None:
+    emulator.storage.create_bucket("templates")
+    emulator.storage.write_text("gs://templates/seed.yaml", yaml.safe_dump(seed_spec))
+    path = "/v1/projects/p/locations/us-central1/pipelineJobs"
+    body = {"templateUri": "gs://templates/seed.yaml",
+            "runtimeConfig": {"gcsOutputDirectory": ROOT, "parameterValues": PARAMETERS}}
+    status, job = raw(emulator.endpoint, "POST", path, body)
+    assert status == 200, job
+    assert job["templateUri"] == "gs://templates/seed.yaml"
+    assert job["pipelineSpec"]["pipelineInfo"]["name"] == "seed-train-upload-predict"
+    status, answer = raw(emulator.endpoint, "POST", path, {**body, "templateUri": "gs://templates/missing.yaml"})
+    assert status == 400
+    assert "pipeline_job.template_uri" in answer["error"]["message"]
