@@ -353,3 +353,34 @@ def test_a_template_uri_in_storage_is_read_at_create(emulator: Emulator, seed_sp
     status, answer = raw(emulator.endpoint, "POST", path, {**body, "templateUri": "gs://templates/missing.yaml"})
     assert status == 400
     assert "pipeline_job.template_uri" in answer["error"]["message"]
+
+
+def _paths(value: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    yield prefix
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, child in items:
+        yield from _paths(child, (*prefix, key))
+
+
+def _replaced(value: Any, path: tuple[str | int, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+def test_any_part_of_the_spec_of_the_wrong_type_is_a_400_or_runs(emulator: Emulator) -> None:
+    from tests.vertex_emulator.bodies import pipeline_spec
+
+    spec = pipeline_spec()
+    statuses = set()
+    for path in _paths(spec):
+        for wrong in ("x", 7, [], {}, None, [1], {"a": 1}):
+            body = {"pipelineSpec": _replaced(spec, path, wrong),
+                    "runtimeConfig": {"gcsOutputDirectory": "gs://bucket/root"}}
+            status, answer = raw(emulator.endpoint, "POST", "/v1/projects/p/locations/us-central1/pipelineJobs", body)
+            assert status in (200, 400), (path, wrong, answer)
+            statuses.add(status)
+    assert statuses == {200, 400}

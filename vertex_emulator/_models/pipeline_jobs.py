@@ -86,12 +86,14 @@ def prepare(body: JsonDict) -> JsonDict:
     if problems.require(spec, f"{PATH}.pipeline_spec"):
         _check_spec(problems, spec, f"{PATH}.pipeline_spec")
     runtime = body.get("runtimeConfig", {})
-    root = runtime.get("gcsOutputDirectory") or (spec or {}).get("defaultPipelineRoot", "")
+    root = runtime.get("gcsOutputDirectory") or _at(spec, "defaultPipelineRoot") or ""
     if not root:
         problems.add(
             f"{PATH}.runtime_config.gcs_output_directory",
             "Required: the pipeline root (or the pipeline spec's defaultPipelineRoot).",
         )
+    elif not isinstance(root, str):
+        problems.add(f"{PATH}.pipeline_spec.defaultPipelineRoot", "Must be a gs:// URI.")
     else:
         _validation.gcs_uri(problems, root, f"{PATH}.runtime_config.gcs_output_directory")
     if isinstance(spec, dict):
@@ -116,26 +118,59 @@ def parameter_values(body: Mapping[str, Any]) -> JsonDict:
 
 def list_view(body: JsonDict) -> JsonDict:
     """What ListPipelineJobs filters see: the job, and its pipeline's name as `pipelineName`."""
-    name = body.get("pipelineSpec", {}).get("pipelineInfo", {}).get("name")
-    return {**body, "pipelineName": name} if name else body
+    name = _at(body, "pipelineSpec", "pipelineInfo", "name")
+    return {**body, "pipelineName": name} if isinstance(name, str) else body
+
+
+def _at(value: Any, *keys: str) -> Any:
+    """`value[k1][k2]...`, or None where a level is missing or not a JSON object."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _check_spec(problems: _validation.Problems, spec: Any, path: str) -> None:
     if not isinstance(spec, dict):
         problems.add(path, "Must be a compiled KFP pipeline (a JSON object).")
         return
-    if not isinstance(spec.get("pipelineInfo", {}).get("name"), str) or not spec["pipelineInfo"]["name"]:
+    name = _at(spec, "pipelineInfo", "name")
+    if not isinstance(name, str) or not name:
         problems.add(f"{path}.pipelineInfo.name", "Required field is not set.")
     components = spec.get("components", {})
-    executors = spec.get("deploymentSpec", {}).get("executors", {})
+    executors = _at(spec, "deploymentSpec", "executors")
     if not isinstance(components, dict) or not isinstance(executors, dict):
         problems.add(f"{path}.components", "components and deploymentSpec.executors must be JSON objects.")
         return
-    tasks = spec.get("root", {}).get("dag", {}).get("tasks")
+    for label, executor in executors.items():
+        _check_executor(problems, executor, f"{path}.deploymentSpec.executors.{label}")
+    tasks = _at(spec, "root", "dag", "tasks")
     if not isinstance(tasks, dict) or not tasks:
         problems.add(f"{path}.root.dag.tasks", "Required: the pipeline's tasks.")
         return
     _check_dag(problems, tasks, components, executors, f"{path}.root.dag.tasks", depth=0)
+
+
+def _check_executor(problems: _validation.Problems, executor: Any, path: str) -> None:
+    container = _at(executor, "container")
+    if isinstance(container, dict):
+        if not isinstance(container.get("image"), str) or not container["image"]:
+            problems.add(f"{path}.container.image", "Required field is not set.")
+        for key in ("command", "args"):
+            if not isinstance(container.get(key, []), list):
+                problems.add(f"{path}.container.{key}", "Must be a list of strings.")
+        env = container.get("env", [])
+        if not isinstance(env, list) or not all(isinstance(item, dict) for item in env):
+            problems.add(f"{path}.container.env", "Must be a list of {name, value} objects.")
+    elif not isinstance(executor, dict) or not executor:
+        problems.add(path, "Must be a container, importer or other executor object.")
+    elif "importer" in executor and not isinstance(executor["importer"], dict):
+        problems.add(f"{path}.importer", "Must be a JSON object.")
 
 
 def _check_dag(
@@ -151,18 +186,26 @@ def _check_dag(
         if not isinstance(task, dict):
             problems.add(where, "Must be a JSON object.")
             continue
-        ref = task.get("componentRef", {}).get("name") if isinstance(task.get("componentRef"), dict) else None
+        ref = _at(task, "componentRef", "name")
         component = components.get(ref) if isinstance(ref, str) else None
         if not isinstance(component, dict):
             problems.add(f"{where}.componentRef.name", f"No component {ref!r} in the pipeline spec's components.")
             continue
         dependencies = task.get("dependentTasks", [])
         for dependency in dependencies if isinstance(dependencies, list) else [dependencies]:
-            if dependency not in tasks:
+            if not isinstance(dependency, str) or dependency not in tasks:
                 problems.add(f"{where}.dependentTasks", f"No task {dependency!r} in the same DAG.")
+        _check_task_inputs(problems, task, tasks, f"{where}.inputs")
         label = component.get("executorLabel")
-        sub_dag = component.get("dag", {}).get("tasks") if isinstance(component.get("dag"), dict) else None
-        if label is not None and label not in executors:
+        sub_dag = _at(component, "dag", "tasks")
+        for kind in ("inputDefinitions", "outputDefinitions"):
+            for section in ("parameters", "artifacts"):
+                value = _at(component, kind, section)
+                if value is not None and not (isinstance(value, dict) and all(
+                    isinstance(item, dict) for item in value.values()
+                )):
+                    problems.add(f"{where}.componentRef.name", f"The component's {kind}.{section} is not an object.")
+        if label is not None and (not isinstance(label, str) or label not in executors):
             problems.add(f"{where}.componentRef.name", f"The executor {label!r} is not in deploymentSpec.executors.")
         elif isinstance(sub_dag, dict) and depth < 8:
             _check_dag(problems, sub_dag, components, executors, f"{where}.dag.tasks", depth + 1)
@@ -170,10 +213,31 @@ def _check_dag(
             problems.add(f"{where}.componentRef.name", f"The component {ref!r} has neither an executor nor a DAG.")
 
 
+def _check_task_inputs(
+    problems: _validation.Problems, task: Mapping[str, Any], tasks: Mapping[str, Any], path: str
+) -> None:
+    inputs = task.get("inputs", {})
+    if not isinstance(inputs, dict):
+        problems.add(path, "Must be a JSON object.")
+        return
+    for kind, producer_key in (("parameters", "taskOutputParameter"), ("artifacts", "taskOutputArtifact")):
+        sources = inputs.get(kind, {})
+        if not isinstance(sources, dict):
+            problems.add(f"{path}.{kind}", "Must be a JSON object.")
+            continue
+        for key, source in sources.items():
+            if not isinstance(source, dict):
+                problems.add(f"{path}.{kind}.{key}", "Must be a JSON object.")
+                continue
+            producer = source.get(producer_key)
+            if producer is None:
+                continue
+            if not isinstance(producer, dict) or _mapping(producer).get("producerTask") not in tasks:
+                problems.add(f"{path}.{kind}.{key}.{producer_key}.producerTask", "No such task in the same DAG.")
+
+
 def _check_parameters(problems: _validation.Problems, spec: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-    declared = spec.get("root", {}).get("inputDefinitions", {}).get("parameters", {})
-    if not isinstance(declared, dict):
-        declared = {}
+    declared = _mapping(_at(spec, "root", "inputDefinitions", "parameters"))
     path = f"{PATH}.runtime_config.parameter_values"
     for name, value in values.items():
         definition = declared.get(name)
