@@ -188,7 +188,8 @@ class PipelineJob(JobResource, module="vertex", name="PipelineJob"):
     """The output artifacts by task name and output key: each with its URI, type and, for a Vertex AI resource,
     its name."""
     model_name: pulumi.Output[str]
-    """The model the pipeline uploaded (a ``google.VertexModel`` output, e.g. of ``ModelUploadOp``), if any."""
+    """The model the pipeline uploaded (a ``google.VertexModel`` output, e.g. of ``ModelUploadOp``), if any: as the
+    artifact names it, with the version it uploaded (``projects/.../models/ID@1``)."""
     batch_prediction_job: pulumi.Output[str]
     """The batch prediction job the pipeline ran (a ``google.VertexBatchPredictionJob`` output, e.g. of
     ``ModelBatchPredictOp``), if any."""
