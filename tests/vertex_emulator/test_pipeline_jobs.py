@@ -165,6 +165,7 @@ def test_unknown_fields_bad_ids_and_names(emulator: Emulator, seed_spec: dict[st
 # -- real execution (the local runner) ------------------------------------------------------------------------
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
 BUCKET = "pipelines"
+SDK_ROOT = "gs://sdk-pipeline-root/root"
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +197,13 @@ def test_seed_pipeline_through_the_sdk_trains_uploads_and_predicts(sdk: Emulator
     job = aiplatform.PipelineJob(
         display_name="seed",
         template_path=str(template),
-        pipeline_root=ROOT,
+        # A bucket that does not exist yet, and a service account: the SDK then creates the bucket instead of
+        # asking Cloud Resource Manager (not emulated: 40 s of retries) whether an existing one is the project's.
+        pipeline_root=SDK_ROOT,
         parameter_values=dict(PARAMETERS),
         enable_caching=False,
     )
-    job.run(sync=True)
+    job.run(sync=True, service_account="pipelines@test-project.iam.gserviceaccount.com")
     assert job.state == aiplatform_v1.PipelineState.PIPELINE_STATE_SUCCEEDED
     tasks = {t.task_name: t for t in job.task_details}
     assert {n: t.state.name for n, t in tasks.items() if n != "seed-train-upload-predict"} == {
@@ -218,7 +221,7 @@ def test_seed_pipeline_through_the_sdk_trains_uploads_and_predicts(sdk: Emulator
         "resourceUri": f"https://us-central1-aiplatform.googleapis.com/v1/{training.resource_name}",
     }
     trained = tasks["train"].outputs["model"].artifacts[0]
-    assert trained.uri.startswith(f"{ROOT}/")
+    assert trained.uri.startswith(f"{SDK_ROOT}/")
     assert trained.uri.endswith("/model")
     assert sdk.storage.exists(f"{trained.uri}/model.joblib")
     assert tasks["train"].execution.metadata["output:Output"] == pytest.approx(trained.metadata["accuracy"])

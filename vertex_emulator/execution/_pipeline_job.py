@@ -1,6 +1,7 @@
 """A PipelineJob's execution: walk the compiled KFP pipeline's DAG and run each task (see ``_kfp_tasks``).
 
-Tasks run one at a time in dependency order (`dependentTasks` and the producers of their inputs). Inputs come
+A task runs once the tasks it depends on (`dependentTasks` and the producers of its inputs) have succeeded; tasks
+that are ready at the same time run at once (at most four). Inputs come
 from the pipeline's parameters (`runtimeConfig.parameterValues` over `root.inputDefinitions` defaults), other
 tasks' output parameters and artifacts, constants (whose placeholders name the task's other inputs) and the
 component's own defaults. `jobDetail.taskDetails` follows the run: the pipeline's root DAG, then each task as it
@@ -28,6 +29,7 @@ import secrets
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ from ._vertex_api import VertexApi
 JsonDict = dict[str, Any]
 _MAX_BACKOFF_SECONDS = 60.0
 _FAIL_FAST = "PIPELINE_FAILURE_POLICY_FAIL_FAST"
+_PARALLEL_TASKS = 4  # tasks whose inputs are ready run at once, as on Vertex (bounded: the machine is local)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,24 +121,46 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         components = spec.get("components", {})
         executors = spec.get("deploymentSpec", {}).get("executors", {})
         fail_fast = job.get("runtimeConfig", {}).get("failurePolicy") == _FAIL_FAST
+        _order(tasks)  # a cycle fails the run before anything starts
         results: dict[str, TaskResult] = {}
         failed: list[tuple[str, str]] = []
-        for task_name in _order(tasks):
-            if self.cancel_requested:
-                return self._cancelled()
-            task_spec = tasks[task_name]
-            upstream = _upstream(task_spec)
-            if any(u not in results for u in upstream) or (failed and fail_fast):
-                self._add(_ended(_detail(_task_id(), task_name, "PENDING", root_detail["taskId"]), "NOT_TRIGGERED"))
-                continue
-            error = self._run_task(
-                runner, task_name, task_spec, components, executors, inputs, results, root, job_id, project,
-                pipeline_vars, venv, root_detail["taskId"],
-            )
-            if error is not None:
-                if self.cancel_requested:
-                    return self._cancelled()
-                failed.append((task_name, error))
+        ended: set[str] = set()
+        pending = set(tasks)
+        running: dict[Future[str | None], str] = {}
+        with ThreadPoolExecutor(max_workers=_PARALLEL_TASKS, thread_name_prefix="vertex-pipeline-task") as pool:
+            while True:
+                changed = True
+                while changed and not self.cancel_requested:
+                    changed = False
+                    for task_name in sorted(pending):
+                        upstream = _upstream(tasks[task_name]) & set(tasks)
+                        with self._lock:
+                            succeeded = set(results)
+                        if any(u in ended and u not in succeeded for u in upstream) or (failed and fail_fast):
+                            self._add(_ended(_detail(_task_id(), task_name, "PENDING", root_detail["taskId"]),
+                                             "NOT_TRIGGERED"))
+                            ended.add(task_name)
+                        elif upstream <= succeeded:
+                            future = pool.submit(
+                                self._run_task, runner, task_name, tasks[task_name], components, executors, inputs,
+                                results, root, job_id, project, pipeline_vars, venv, root_detail["taskId"],
+                            )
+                            running[future] = task_name
+                        else:
+                            continue
+                        pending.discard(task_name)
+                        changed = True
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task_name = running.pop(future)
+                    ended.add(task_name)
+                    error = future.result()
+                    if error is not None:
+                        failed.append((task_name, error))
+        if self.cancel_requested:
+            return self._cancelled()
         if failed:
             names = ", ".join(n for n, _ in failed)
             raise TaskFailed(
@@ -181,7 +206,8 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         cache_key = _cache_key(task, project) if task_spec.get("cachingOptions", {}).get("enableCache") else None
         cached = self._cached(cache_key)
         if cached is not None:
-            results[task_name] = cached
+            with self._lock:
+                results[task_name] = cached
             self._set(index, self._task_finished(index, "SKIPPED", cached, task, "CACHED"))
             return None
         policy = task_spec.get("retryPolicy", {})
@@ -211,7 +237,8 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                 self._set(index, _ended(self._details[index], "FAILED", {"code": error.code, "message": error.message},
                                         execution={**self._details[index].get("execution", {}), "state": "FAILED"}))
                 return error.message
-            results[task_name] = result
+            with self._lock:
+                results[task_name] = result
             self._remember(cache_key, result)
             self._set(index, self._task_finished(index, "SUCCEEDED", result, task, "COMPLETE"))
             return None
