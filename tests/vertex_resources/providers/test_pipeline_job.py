@@ -251,3 +251,22 @@ def test_run_ids_are_in_the_api_alphabet_and_one_per_create_key() -> None:
     for made in (long, pipeline_job_id("p/s/---", key), pipeline_job_id("p/s/ümlaut", key)):
         assert re.fullmatch(r"[a-z][a-z0-9-]{0,127}", made), made
         assert made[-1].isalnum()
+
+
+def test_a_run_from_a_template_in_storage(
+    server: ProviderServer, control: ControlClient, emulator: Emulator, seed_file: Path
+) -> None:
+    if not emulator.storage.bucket_exists("templates"):
+        emulator.storage.create_bucket("templates")
+    emulator.storage.write_text("gs://templates/seed.yaml", seed_file.read_text())
+    resource = server.resource(PipelineJobProvider(), "templated")
+    inputs = {**_inputs(seed_file), "template_uri": "gs://templates/seed.yaml"}
+    del inputs["pipeline_spec"]
+    checked = resource.check(inputs)
+    assert checked.failures == []
+    id_, outs = resource.create(checked.inputs)
+    assert outs["state"] == "PIPELINE_STATE_SUCCEEDED"
+    assert outs["template_uri"] == "gs://templates/seed.yaml"
+    assert resource.diff(id_, outs, checked.inputs).changes is False
+    failures = resource.check({**inputs, "enable_caching": True}).failures
+    assert [where for where, _ in failures] == ["enable_caching"]
