@@ -74,3 +74,26 @@ def retried(marker: str) -> None:
 @dsl.pipeline(name="unknown-component")
 def unknown_component(project: str = "{{$.pipeline_google_cloud_project_id}}") -> None:
     EndpointCreateOp(project=project, display_name="endpoint")
+
+
+@dsl.component(base_image="python:3.11")
+def echo(text: str) -> str:
+    return text
+
+
+@dsl.pipeline(name="inner")
+def inner(text: str) -> str:
+    return echo(text=text).output
+
+
+@dsl.pipeline(name="branching")
+def branching(side: str = "heads") -> None:
+    coin = echo(text=side).set_caching_options(False)
+    with dsl.If(coin.output == "heads"):
+        echo(text="was heads").set_caching_options(False)
+    with dsl.Else():
+        echo(text="was tails").set_caching_options(False)
+    nested = inner(text="from the nested pipeline")
+    describe(words=2).after(nested)
+    with dsl.ParallelFor(items=["a", "b"]) as item:
+        echo(text=item).set_caching_options(False)

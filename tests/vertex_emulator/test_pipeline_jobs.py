@@ -387,3 +387,24 @@ def test_any_part_of_the_spec_of_the_wrong_type_is_a_400_or_runs(emulator: Emula
             assert status in (200, 400), (path, wrong, answer)
             statuses.add(status)
     assert statuses == {200, 400}
+
+
+def test_conditions_nested_pipelines_and_loops(local: Emulator, tmp_path: Path) -> None:
+    job = _finished(local, _submit(local, kfp_pipelines.branching, tmp_path, side="tails"), timeout=180)
+    assert job["state"] == "PIPELINE_STATE_SUCCEEDED", job.get("error")
+    details = job["jobDetail"]["taskDetails"]
+    by_id = {d["taskId"]: d for d in details}
+
+    def under(name: str) -> list[tuple[str, str]]:
+        (parent,) = [d for d in details if d["taskName"] == name]
+        return sorted((d["taskName"], d["state"]) for d in details if d.get("parentTaskId") == parent["taskId"])
+
+    assert under("condition-branches-1") == [("condition-2", "NOT_TRIGGERED"), ("condition-3", "SUCCEEDED")]
+    assert under("condition-3") == [("echo-3", "SUCCEEDED")]
+    assert under("inner") == [("echo", "SUCCEEDED")]
+    inner = next(d for d in details if d["taskName"] == "inner")
+    assert inner["execution"]["metadata"]["output:Output"] == "from the nested pipeline"
+    assert under("for-loop-5") == [("echo-4", "SUCCEEDED"), ("echo-4", "SUCCEEDED")]
+    looped = [d for d in details if d["taskName"] == "echo-4"]
+    assert sorted(d["execution"]["metadata"]["output:Output"] for d in looped) == ["a", "b"]
+    assert all(by_id[d["parentTaskId"]]["taskName"] == "for-loop-5" for d in looped)

@@ -17,8 +17,11 @@ is scheduled, with its state, times, error, input and output artifacts (gs:// UR
 - Retries (a task's `retryPolicy`): a failed task runs again up to `maxRetryCount` times after
   `backoffDuration` (times `backoffFactor` each time, at most `backoffMaxDuration`, here at most 60 s).
 - Cancel: the running task's job is cancelled and waited for; the task and the pipeline end CANCELLED.
-- Not run here: sub-DAGs (dsl.If / dsl.Condition / dsl.ParallelFor / nested pipelines), exit handlers and
-  task-final-status inputs fail the task saying so.
+- Sub-DAGs: a nested pipeline runs its DAG under its own task detail (its outputs from `dag.outputs`); a
+  condition (`dsl.If` / `dsl.Elif` / `dsl.Else`, a `triggerPolicy.condition`) that does not hold leaves its
+  task NOT_TRIGGERED; `dsl.ParallelFor` over a list of parameters runs the loop's DAG once per item (one after the
+  other; collected outputs are not passed on). Not run: loops over artifacts or dict fields, exit handlers and
+  task-final-status inputs: the task fails saying so.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from google.rpc import code_pb2
 from . import _packages
 from ._context import ExecutionContext
 from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
+from ._kfp_conditions import evaluate
 from ._kfp_placeholders import Resolver, typed
 from ._kfp_tasks import Staging, Task, TaskFailed, TaskResult, TaskRunner
 from ._run import BackgroundRun, Outcome, RunState, rfc3339_now
@@ -57,6 +61,31 @@ class PipelineJobOutcome(Outcome):
 
     def resource_fields(self) -> dict[str, Any]:
         return {"jobDetail": self.job_detail} if self.job_detail else {}
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What every task of one run shares."""
+
+    runner: TaskRunner
+    components: Mapping[str, Any]
+    executors: Mapping[str, Any]
+    root: str
+    job_id: str
+    project: str  # the project number, as in names and in the pipeline root's layout
+    pipeline_vars: dict[str, str]
+    venv: Path | None
+    fail_fast: bool
+
+
+@dataclass
+class _Level:
+    """One DAG being run: its inputs (the pipeline's, or its sub-DAG task's), its parent task, its results."""
+
+    inputs: Mapping[str, Any]
+    input_artifacts: Mapping[str, list[JsonDict]]
+    parent_id: str
+    results: dict[str, TaskResult] = field(default_factory=dict)
 
 
 class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
@@ -111,54 +140,23 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
             "pipeline_persistent_resource_id": "",
         }
         staging = Staging(self._context.work_dir / "gcs", self._context.store)
-        runner = TaskRunner(self._api, staging, lambda: self.cancel_requested)
         inputs = _root_inputs(spec, job, pipeline_vars)
         root_detail = _detail(_task_id(), str(spec.get("pipelineInfo", {}).get("name", "pipeline")), "RUNNING")
         root_detail["execution"] = _execution(root_detail["taskName"], "RUNNING", inputs, {})
         self._set(0, root_detail)
-        venv = self._venv()
+        scope = _Scope(
+            runner=TaskRunner(self._api, staging, lambda: self.cancel_requested),
+            components=spec.get("components", {}),
+            executors=spec.get("deploymentSpec", {}).get("executors", {}),
+            root=root,
+            job_id=job_id,
+            project=project,
+            pipeline_vars=pipeline_vars,
+            venv=self._venv(),
+            fail_fast=job.get("runtimeConfig", {}).get("failurePolicy") == _FAIL_FAST,
+        )
         tasks: Mapping[str, JsonDict] = spec.get("root", {}).get("dag", {}).get("tasks", {})
-        components = spec.get("components", {})
-        executors = spec.get("deploymentSpec", {}).get("executors", {})
-        fail_fast = job.get("runtimeConfig", {}).get("failurePolicy") == _FAIL_FAST
-        _order(tasks)  # a cycle fails the run before anything starts
-        results: dict[str, TaskResult] = {}
-        failed: list[tuple[str, str]] = []
-        ended: set[str] = set()
-        pending = set(tasks)
-        running: dict[Future[str | None], str] = {}
-        with ThreadPoolExecutor(max_workers=_PARALLEL_TASKS, thread_name_prefix="vertex-pipeline-task") as pool:
-            while True:
-                changed = True
-                while changed and not self.cancel_requested:
-                    changed = False
-                    for task_name in sorted(pending):
-                        upstream = _upstream(tasks[task_name]) & set(tasks)
-                        with self._lock:
-                            succeeded = set(results)
-                        if any(u in ended and u not in succeeded for u in upstream) or (failed and fail_fast):
-                            self._add(_ended(_detail(_task_id(), task_name, "PENDING", root_detail["taskId"]),
-                                             "NOT_TRIGGERED"))
-                            ended.add(task_name)
-                        elif upstream <= succeeded:
-                            future = pool.submit(
-                                self._run_task, runner, task_name, tasks[task_name], components, executors, inputs,
-                                results, root, job_id, project, pipeline_vars, venv, root_detail["taskId"],
-                            )
-                            running[future] = task_name
-                        else:
-                            continue
-                        pending.discard(task_name)
-                        changed = True
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    task_name = running.pop(future)
-                    ended.add(task_name)
-                    error = future.result()
-                    if error is not None:
-                        failed.append((task_name, error))
+        failed = self._run_dag(scope, tasks, _Level(inputs, {}, root_detail["taskId"]))
         if self.cancel_requested:
             return self._cancelled()
         if failed:
@@ -174,40 +172,134 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         self._on_detail(detail)
         return PipelineJobOutcome(state=RunState.SUCCEEDED, job_detail=detail)
 
-    def _run_task(
-        self,
-        runner: TaskRunner,
-        task_name: str,
-        task_spec: JsonDict,
-        components: Mapping[str, Any],
-        executors: Mapping[str, Any],
-        inputs: Mapping[str, Any],
-        results: dict[str, TaskResult],
-        root: str,
-        job_id: str,
-        project: str,
-        pipeline_vars: dict[str, str],
-        venv: Path | None,
-        parent_id: str,
-    ) -> str | None:
-        """Run one task to its end; its error message if it failed (None when it succeeded)."""
+    def _run_dag(self, scope: _Scope, tasks: Mapping[str, JsonDict], level: _Level) -> list[tuple[str, str]]:
+        """Run the tasks of one DAG, each once its upstream tasks succeeded; the failed ones with their errors."""
+        _order(tasks)  # a cycle fails the run before anything starts
+        failed: list[tuple[str, str]] = []
+        ended: set[str] = set()
+        pending = set(tasks)
+        running: dict[Future[str | None], str] = {}
+        with ThreadPoolExecutor(max_workers=_PARALLEL_TASKS, thread_name_prefix="vertex-pipeline-task") as pool:
+            while True:
+                changed = True
+                while changed and not self.cancel_requested:
+                    changed = False
+                    for task_name in sorted(pending):
+                        upstream = _upstream(tasks[task_name]) & set(tasks)
+                        with self._lock:
+                            succeeded = set(level.results)
+                        if any(u in ended and u not in succeeded for u in upstream) or (failed and scope.fail_fast):
+                            self._add(_ended(_detail(_task_id(), task_name, "PENDING", level.parent_id),
+                                             "NOT_TRIGGERED"))
+                            ended.add(task_name)
+                        elif upstream <= succeeded:
+                            future = pool.submit(self._run_node, scope, task_name, tasks[task_name], level)
+                            running[future] = task_name
+                        else:
+                            continue
+                        pending.discard(task_name)
+                        changed = True
+                if not running:
+                    return failed
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task_name = running.pop(future)
+                    ended.add(task_name)
+                    error = future.result()
+                    if error is not None:
+                        failed.append((task_name, error))
+
+    def _run_node(self, scope: _Scope, task_name: str, task_spec: JsonDict, level: _Level) -> str | None:
+        """Run a task or a sub-DAG to its end; its error message if it failed (None when it succeeded or its
+        trigger condition did not hold)."""
+        component = scope.components.get(task_spec.get("componentRef", {}).get("name", ""), {})
         task_id = _task_id()
-        index = self._add(_detail(task_id, task_name, "RUNNING", parent_id))
+        index = self._add(_detail(task_id, task_name, "RUNNING", level.parent_id))
         try:
-            task = self._task(task_name, task_id, task_spec, components, executors, inputs, results, root, job_id,
-                              pipeline_vars, venv)
+            parameters, artifacts = self._inputs(scope, task_name, task_spec, component, level)
+            condition = task_spec.get("triggerPolicy", {}).get("condition")
+            if condition and not evaluate(str(condition), parameters):
+                with self._lock:
+                    level.results[task_name] = TaskResult()
+                self._set(index, _ended(self._details[index], "NOT_TRIGGERED"))
+                return None
+            if "dag" in component:
+                return self._run_sub_dag(scope, task_name, task_spec, component, level, index, parameters, artifacts)
         except ExecutionError as error:
             self._set(index, _ended(self._details[index], "FAILED", {"code": error.code, "message": error.message}))
             return error.message
-        task.parent = "/".join(str(self._job["name"]).split("/")[:4])
-        task.on_job = lambda executor_detail: self._update(index, executorDetail=executor_detail)
+        task = Task(
+            name=task_name,
+            task_id=task_id,
+            component=component,
+            executor=scope.executors.get(component.get("executorLabel", ""), {}),
+            parameters=parameters,
+            artifacts=artifacts,
+            root_uri=f"{scope.root}/{scope.project}/{scope.job_id}/{task_name}_{task_id}",
+            parent="/".join(str(self._job["name"]).split("/")[:4]),
+            pipeline={**scope.pipeline_vars, "pipeline_task_name": task_name, "pipeline_task_uuid": task_id},
+            display_name=str(self._job.get("displayName") or scope.job_id),
+            venv=scope.venv,
+            on_job=lambda executor_detail: self._update(index, executorDetail=executor_detail),
+        )
+        return self._run_task(scope, task, task_spec, level, index)
+
+    def _run_sub_dag(
+        self,
+        scope: _Scope,
+        task_name: str,
+        task_spec: JsonDict,
+        component: JsonDict,
+        level: _Level,
+        index: int,
+        parameters: dict[str, Any],
+        artifacts: dict[str, list[JsonDict]],
+    ) -> str | None:
+        """A nested pipeline, a condition's branch or a loop (once per item): its DAG under this task."""
+        if task_spec.get("artifactIterator") or task_spec.get("iteratorPolicy"):
+            raise UnsupportedError(f"The task {task_name} loops over artifacts or in parallel groups, which the "
+                                   "emulator does not run yet.")
+        runs = [parameters]
+        iterator = task_spec.get("parameterIterator")
+        if iterator:
+            items = iterator.get("items", {})
+            listed = json.loads(items["raw"]) if "raw" in items else parameters.get(items.get("inputParameter", ""))
+            if not isinstance(listed, list):
+                raise InvalidSpecError(f"The loop {task_name} has no list of items to run over.")
+            runs = [{**parameters, str(iterator.get("itemInput", "")): item} for item in listed]
+        self._update(index, execution=_execution(task_name, "RUNNING", parameters, {}))
+        own_id = self._details[index]["taskId"]
+        sub_tasks = component["dag"].get("tasks", {})
+        failed: list[tuple[str, str]] = []
+        levels = []
+        for values in runs:
+            levels.append(_Level(values, artifacts, own_id))
+            failed += self._run_dag(scope, sub_tasks, levels[-1])
+            if self.cancel_requested:
+                self._set(index, _ended(self._details[index], "CANCELLED"))
+                return "Cancelled."
+        if failed:
+            message = (f"Tasks of {task_name} failed: [{', '.join(n for n, _ in failed)}]. "
+                       f"Task {failed[0][0]}: {failed[0][1]}")
+            self._set(index, _ended(self._details[index], "FAILED", {"code": code_pb2.FAILED_PRECONDITION,
+                                                                     "message": message}))
+            return message
+        result = _dag_outputs(component["dag"], levels[-1].results) if levels and not iterator else TaskResult()
+        with self._lock:
+            level.results[task_name] = result
+        self._set(index, _ended(self._details[index], "SUCCEEDED", execution=_execution(
+            task_name, "COMPLETE", parameters, result.parameters), **(
+            {"outputs": _artifact_lists(result.artifacts)} if result.artifacts else {})))
+        return None
+
+    def _run_task(self, scope: _Scope, task: Task, task_spec: JsonDict, level: _Level, index: int) -> str | None:
         inputs_fields = {"inputs": _artifact_lists(task.artifacts)} if task.artifacts else {}
-        self._update(index, execution=_execution(task_name, "RUNNING", task.parameters, {}), **inputs_fields)
-        cache_key = _cache_key(task, project) if task_spec.get("cachingOptions", {}).get("enableCache") else None
+        self._update(index, execution=_execution(task.name, "RUNNING", task.parameters, {}), **inputs_fields)
+        cache_key = _cache_key(task, scope.project) if task_spec.get("cachingOptions", {}).get("enableCache") else None
         cached = self._cached(cache_key)
         if cached is not None:
             with self._lock:
-                results[task_name] = cached
+                level.results[task.name] = cached
             self._set(index, self._task_finished(index, "SKIPPED", cached, task, "CACHED"))
             return None
         policy = task_spec.get("retryPolicy", {})
@@ -215,7 +307,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         backoff = duration_seconds(policy.get("backoffDuration")) or 0.0
         for attempt in range(attempts):
             try:
-                result = _run_reporting_errors(runner, task)
+                result = _run_reporting_errors(scope.runner, task)
             except ExecutionError as error:
                 retryable = not isinstance(error, (UnsupportedError, InvalidSpecError))
                 if self.cancel_requested:
@@ -238,46 +330,30 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                                         execution={**self._details[index].get("execution", {}), "state": "FAILED"}))
                 return error.message
             with self._lock:
-                results[task_name] = result
+                level.results[task.name] = result
             self._remember(cache_key, result)
             self._set(index, self._task_finished(index, "SUCCEEDED", result, task, "COMPLETE"))
             return None
         return "not run"  # unreachable: the loop returns
 
-    def _task(
-        self,
-        task_name: str,
-        task_id: str,
-        task_spec: JsonDict,
-        components: Mapping[str, Any],
-        executors: Mapping[str, Any],
-        inputs: Mapping[str, Any],
-        results: Mapping[str, TaskResult],
-        root: str,
-        job_id: str,
-        pipeline_vars: dict[str, str],
-        venv: Path | None,
-    ) -> Task:
-        component = components.get(task_spec.get("componentRef", {}).get("name", ""), {})
-        if "dag" in component or task_spec.get("triggerPolicy") or task_spec.get("iteratorPolicy") or (
-            task_spec.get("parameterIterator") or task_spec.get("artifactIterator")
-        ):
-            raise UnsupportedError(
-                f"The task {task_name} is a sub-DAG, condition or loop (dsl.If, dsl.Condition, dsl.ParallelFor, a "
-                "nested pipeline), which the emulator does not run yet."
-            )
-        executor = executors.get(component.get("executorLabel", ""), {})
+    def _inputs(
+        self, scope: _Scope, task_name: str, task_spec: JsonDict, component: JsonDict, level: _Level
+    ) -> tuple[dict[str, Any], dict[str, list[JsonDict]]]:
+        """A task's input parameters (wired, constants filled, component defaults, typed) and input artifacts."""
         types = {n: str(d.get("parameterType", "")) for n, d in
                  component.get("inputDefinitions", {}).get("parameters", {}).items()}
         parameters: dict[str, Any] = {}
         constants: dict[str, Any] = {}
         for key, source in task_spec.get("inputs", {}).get("parameters", {}).items():
+            if "parameterExpressionSelector" in source:
+                raise UnsupportedError(f"The input {key} of task {task_name} selects a field of another value "
+                                       "(a loop over dicts), which the emulator does not run yet.")
             if "componentInputParameter" in source:
-                if source["componentInputParameter"] in inputs:
-                    parameters[key] = inputs[source["componentInputParameter"]]
+                if source["componentInputParameter"] in level.inputs:
+                    parameters[key] = level.inputs[source["componentInputParameter"]]
             elif "taskOutputParameter" in source:
                 producer = source["taskOutputParameter"]
-                output = results[producer["producerTask"]].parameters
+                output = level.results[producer["producerTask"]].parameters
                 if producer.get("outputParameterKey") not in output:
                     raise TaskFailed(f"The task {producer['producerTask']} did not output "
                                      f"{producer.get('outputParameterKey')!r}, which task {task_name} needs.")
@@ -287,9 +363,9 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
             else:
                 raise UnsupportedError(f"The input {key} of task {task_name} ({', '.join(source)}) is not "
                                        "supported by the emulator.")
-        resolver = Resolver({"inputs": {"parameterValues": parameters}}, parameters, types, {}, pipeline_vars)
+        resolver = Resolver({"inputs": {"parameterValues": parameters}}, parameters, types, {}, scope.pipeline_vars)
         parameters.update({key: resolver.value(value) for key, value in constants.items()})
-        defaults = Resolver({}, {}, {}, {}, pipeline_vars, pipeline_only=True)
+        defaults = Resolver({}, {}, {}, {}, scope.pipeline_vars, pipeline_only=True)
         for key, definition in component.get("inputDefinitions", {}).get("parameters", {}).items():
             if key not in parameters and "defaultValue" in definition:
                 parameters[key] = defaults.value(definition["defaultValue"])
@@ -297,26 +373,16 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         artifacts: dict[str, list[JsonDict]] = {}
         for key, source in task_spec.get("inputs", {}).get("artifacts", {}).items():
             producer = source.get("taskOutputArtifact")
-            if not producer:
-                raise UnsupportedError(f"The artifact input {key} of task {task_name} is not a task output; the "
-                                       "emulator passes task outputs only.")
-            found = results[producer["producerTask"]].artifacts.get(producer.get("outputArtifactKey", ""))
+            if producer:
+                found = level.results[producer["producerTask"]].artifacts.get(producer.get("outputArtifactKey", ""))
+            elif "componentInputArtifact" in source:
+                found = level.input_artifacts.get(source["componentInputArtifact"])
+            else:
+                raise UnsupportedError(f"The artifact input {key} of task {task_name} ({', '.join(source)}) is not "
+                                       "supported by the emulator.")
             if found:
                 artifacts[key] = found
-        project_number = str(self._job["name"]).split("/")[1]
-        return Task(
-            name=task_name,
-            task_id=task_id,
-            component=component,
-            executor=executor,
-            parameters=parameters,
-            artifacts=artifacts,
-            root_uri=f"{root}/{project_number}/{job_id}/{task_name}_{task_id}",
-            parent="",
-            pipeline={**pipeline_vars, "pipeline_task_name": task_name, "pipeline_task_uuid": task_id},
-            display_name=str(self._job.get("displayName") or job_id),
-            venv=venv,
-        )
+        return parameters, artifacts
 
     # -- details ----------------------------------------------------------------------------------------
     def _task_finished(self, index: int, state: str, result: TaskResult, task: Task, execution_state: str) -> JsonDict:
@@ -432,6 +498,22 @@ def _root_inputs(spec: Mapping[str, Any], job: Mapping[str, Any], pipeline_vars:
                 values[name] = convert(typed_value[key])
     values.update(runtime.get("parameterValues", {}))
     return {name: typed(v, str(definitions.get(name, {}).get("parameterType", ""))) for name, v in values.items()}
+
+
+def _dag_outputs(dag: Mapping[str, Any], results: Mapping[str, TaskResult]) -> TaskResult:
+    """A sub-DAG's outputs: what its `outputs` select from its tasks' outputs (a branch not taken gives none)."""
+    result = TaskResult()
+    for key, selector in dag.get("outputs", {}).get("parameters", {}).items():
+        source = selector.get("valueFromParameter", {})
+        produced = results.get(str(source.get("producerSubtask")), TaskResult()).parameters
+        if source.get("outputParameterKey") in produced:
+            result.parameters[key] = produced[source["outputParameterKey"]]
+    for key, selector in dag.get("outputs", {}).get("artifacts", {}).items():
+        for source in selector.get("artifactSelectors", []):
+            produced = results.get(str(source.get("producerSubtask")), TaskResult()).artifacts
+            if produced.get(source.get("outputArtifactKey", "")):
+                result.artifacts[key] = produced[source["outputArtifactKey"]]
+    return result
 
 
 def _upstream(task: Mapping[str, Any]) -> set[str]:
