@@ -76,3 +76,69 @@ def test_the_pipeline_flow_through_the_real_cli(tmp_path: Path) -> None:
 
         project.pulumi("destroy", "--yes", timeout=600)
         assert list(clients.pipeline.list_pipeline_jobs(parent=PARENT)) == []
+
+
+PROGRAM = """
+import pulumi
+
+import vertex_resources as vr
+from vertex_resources.specs import PipelineRuntimeConfig
+
+config = pulumi.Config("test")
+run = vr.PipelineJob("seed", vr.PipelineJobArgs(
+    display_name="seed",
+    pipeline_spec="seed.yaml",  # compiled by kfp; read at check, relative to the project
+    runtime_config=PipelineRuntimeConfig(
+        gcs_output_directory="gs://pipelines/root",
+        parameter_values={
+            "training_data": config.require("trainingData"),
+            "model_dir": "gs://pipelines/model",
+            "instances": "gs://pipelines/data/instances.jsonl",
+            "predictions_prefix": "gs://pipelines/predictions",
+        },
+    ),
+))
+pulumi.export("state", run.state)
+pulumi.export("model", run.model_name)
+"""
+
+
+def test_a_failed_task_fails_the_up_by_name_and_the_next_up_replaces_the_failed_run(tmp_path: Path) -> None:
+    from examples.pipelines.seed_pipeline import compile_to
+
+    with Emulator() as emulator:
+        emulator.storage.create_bucket("pipelines")
+        data = Path(__file__).resolve().parents[2] / "examples" / "data"
+        emulator.storage.write_text("gs://pipelines/data/train.csv", (data / "train.csv").read_text())
+        emulator.storage.write_text("gs://pipelines/data/instances.jsonl", (data / "instances.jsonl").read_text())
+        config = {
+            "vertex:project": "local-project",
+            "vertex:location": "us-central1",
+            "vertex:endpoint": emulator.endpoint,
+            "vertex:pollInitialInterval": "0.1",
+            "test:trainingData": "gs://pipelines/data/missing.csv",
+        }
+        project = PulumiProject.write(tmp_path, {"__main__.py": PROGRAM}, config)
+        compile_to(project.directory / "seed.yaml")
+        project.init()
+
+        failed = project.run("up", "--yes", timeout=900)
+        assert failed.returncode != 0
+        output = failed.stdout + failed.stderr
+        assert "ended PIPELINE_STATE_FAILED" in output, output
+        assert "task train FAILED" in output, "the failure names the failed task"
+        clients = gapic_clients(emulator.endpoint)
+        [leftover] = list(clients.pipeline.list_pipeline_jobs(parent=PARENT))
+
+        project.pulumi("config", "set", "test:trainingData", "gs://pipelines/data/train.csv")
+        up = project.pulumi("up", "--yes", timeout=900)
+        assert "leftover of an earlier create" in up, up
+        outputs = json.loads(project.pulumi("stack", "output", "--json"))
+        assert outputs["state"] == "PIPELINE_STATE_SUCCEEDED"
+        assert outputs["model"].startswith("projects/")
+        [run] = list(clients.pipeline.list_pipeline_jobs(parent=PARENT))
+        assert run.name != leftover.name, "the failed run was deleted, one run is left"
+        project.pulumi("refresh", "--yes")
+        project.pulumi("preview", "--expect-no-changes")
+        project.pulumi("destroy", "--yes")
+        assert list(clients.pipeline.list_pipeline_jobs(parent=PARENT)) == []
