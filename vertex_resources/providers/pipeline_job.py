@@ -49,46 +49,60 @@ def pipeline_job_id(resource_key: str | None, create_key: str) -> str:
     return f"{name}-{create_key[:_KEY_CHARS]}"
 
 
-def _tasks(resource: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _tasks(resource: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each task with a name of its own: its ``taskUniqueName``, else its name under the DAGs that hold it
+    (``for-loop-2.train``; not under the root, the pipeline itself), numbered when it repeats (a loop's
+    iterations: ``train``, ``train#2`` ...)."""
     details = (resource.get("jobDetail") or {}).get("taskDetails") or []
-    return [task for task in details if isinstance(task, dict) and (task.get("taskUniqueName") or task.get("taskName"))]
+    tasks = [t for t in details if isinstance(t, dict) and (t.get("taskUniqueName") or t.get("taskName"))]
+    by_id = {str(task.get("taskId")): task for task in tasks}
+    named: list[tuple[str, dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for task in tasks:
+        name = str(task.get("taskUniqueName") or "")
+        if not name:
+            parts, current, hops = [str(task.get("taskName"))], task, 0
+            while (parent := by_id.get(str(current.get("parentTaskId")))) is not None and hops < len(tasks):
+                if parent.get("parentTaskId"):  # the root is the pipeline itself: not part of a task's name
+                    parts.append(str(parent.get("taskName")))
+                current, hops = parent, hops + 1
+            name = ".".join(reversed(parts))
+        seen[name] = seen.get(name, 0) + 1
+        named.append((name if seen[name] == 1 else f"{name}#{seen[name]}", task))
+    return named
 
 
-def _task_name(task: Mapping[str, Any]) -> str:
-    return str(task.get("taskUniqueName") or task.get("taskName"))
-
-
-def _leaf_tasks(resource: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _leaf_tasks(resource: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The tasks that run something (not the DAGs that hold others: the root, a loop, a condition)."""
     tasks = _tasks(resource)
-    parents = {str(task.get("parentTaskId")) for task in tasks if task.get("parentTaskId")}
-    return [task for task in tasks if str(task.get("taskId")) not in parents]
+    parents = {str(task.get("parentTaskId")) for _, task in tasks if task.get("parentTaskId")}
+    return [(name, task) for name, task in tasks if str(task.get("taskId")) not in parents]
 
 
 def running_tasks(resource: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(_task_name(task) for task in _leaf_tasks(resource) if task.get("state") == "RUNNING")
+    return tuple(name for name, task in _leaf_tasks(resource) if task.get("state") == "RUNNING")
 
 
 def progress(resource: Mapping[str, Any]) -> str:
     """``running train (1 of 4 tasks done)``: what a progress line says about the tasks."""
     leaves = _leaf_tasks(resource)
-    done = sum(task.get("state") in _FINISHED_TASK_STATES for task in leaves)
+    done = sum(task.get("state") in _FINISHED_TASK_STATES for _, task in leaves)
     return f"running {', '.join(running_tasks(resource))} ({done} of {len(leaves)} tasks done)"
 
 
 def failure_message(resource: Mapping[str, Any], fallback: str) -> str:
     """The failed task(s) with their errors, then the pipeline's own error."""
-    failed = [task for task in _leaf_tasks(resource) if task.get("state") in _FAILED_TASK_STATES]
     parts = [
-        f"task {_task_name(task)} {task.get('state')}: {(task.get('error') or {}).get('message', 'no error message')}"
-        for task in failed
+        f"task {name} {task.get('state')}: {(task.get('error') or {}).get('message', 'no error message')}"
+        for name, task in _leaf_tasks(resource)
+        if task.get("state") in _FAILED_TASK_STATES
     ]
     return "; ".join([*parts, f"pipeline: {fallback}"]) if parts else fallback
 
 
 def _artifacts(resource: Mapping[str, Any]) -> dict[str, dict[str, list[PipelineArtifactOutput]]]:
     found: dict[str, dict[str, list[PipelineArtifactOutput]]] = {}
-    for task in _tasks(resource):
+    for name, task in _tasks(resource):
         for key, listing in (task.get("outputs") or {}).items():
             for artifact in (listing or {}).get("artifacts") or []:
                 out: PipelineArtifactOutput = {}
@@ -99,7 +113,7 @@ def _artifacts(resource: Mapping[str, Any]) -> dict[str, dict[str, list[Pipeline
                 resource_name = (artifact.get("metadata") or {}).get("resourceName")
                 if isinstance(resource_name, str) and resource_name:
                     out["resource_name"] = resource_name
-                found.setdefault(_task_name(task), {}).setdefault(key, []).append(out)
+                found.setdefault(name, {}).setdefault(key, []).append(out)
     return found
 
 
@@ -138,7 +152,7 @@ class PipelineJobApi(JobKind):
     def extra_outputs(self, resource: dict[str, Any]) -> dict[str, Any]:
         artifacts = _artifacts(resource)
         return {
-            "task_states": {_task_name(task): task.get("state") for task in _tasks(resource)} or None,
+            "task_states": {name: task.get("state") for name, task in _tasks(resource)} or None,
             "output_artifacts": artifacts or None,
             "model_name": _made(artifacts, _MODEL_ARTIFACT),
             "batch_prediction_job": _made(artifacts, _BATCH_PREDICTION_ARTIFACT),

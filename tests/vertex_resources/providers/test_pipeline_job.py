@@ -270,3 +270,28 @@ def test_a_run_from_a_template_in_storage(
     assert resource.diff(id_, outs, checked.inputs).changes is False
     failures = resource.check({**inputs, "enable_caching": True}).failures
     assert [where for where, _ in failures] == ["enable_caching"]
+
+
+def test_tasks_inside_dags_and_loop_iterations_keep_names_of_their_own() -> None:
+    from vertex_resources.providers.pipeline_job import PipelineJobApi
+
+    run = {"jobDetail": {"taskDetails": [
+        _task(1, "seed", "SUCCEEDED", parent=None),
+        _task(2, "for-loop-2", "SUCCEEDED"),
+        _task(3, "train", "SUCCEEDED", parent=2),
+        _task(4, "train", "FAILED", parent=2),
+        _task(5, "score", "SUCCEEDED", taskUniqueName="outer.score"),
+    ]}}
+    states = PipelineJobApi(None).extra_outputs(run)["task_states"]  # type: ignore[arg-type]
+    assert states == {
+        "seed": "SUCCEEDED",
+        "for-loop-2": "SUCCEEDED",
+        "for-loop-2.train": "SUCCEEDED",
+        "for-loop-2.train#2": "FAILED",
+        "outer.score": "SUCCEEDED",
+    }
+    from vertex_resources.providers.pipeline_job import failure_message
+
+    assert failure_message(run, "x").startswith("task for-loop-2.train#2 FAILED")
+    cyclic = {"jobDetail": {"taskDetails": [_task(1, "a", "RUNNING", parent=2), _task(2, "b", "RUNNING", parent=1)]}}
+    assert len(PipelineJobApi(None).extra_outputs(cyclic)["task_states"]) == 2  # type: ignore[arg-type]  # no hang
