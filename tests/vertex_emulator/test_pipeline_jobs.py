@@ -408,3 +408,17 @@ def test_conditions_nested_pipelines_and_loops(local: Emulator, tmp_path: Path) 
     looped = [d for d in details if d["taskName"] == "echo-4"]
     assert sorted(d["execution"]["metadata"]["output:Output"] for d in looped) == ["a", "b"]
     assert all(by_id[d["parentTaskId"]]["taskName"] == "for-loop-5" for d in looped)
+
+
+def test_the_scheduled_runner_reports_every_task_succeeded(
+    clients: GapicClients, parent: str, seed_spec: dict[str, Any]
+) -> None:
+    job = clients.pipeline.create_pipeline_job(parent=parent, pipeline_job=pipeline_job(seed_spec))
+    done = wait_until(lambda: (j := clients.pipeline.get_pipeline_job(name=job.name)).job_detail.task_details and j)
+    assert {t.task_name: t.state.name for t in done.job_detail.task_details} == {
+        "seed-train-upload-predict": "SUCCEEDED",
+        "train": "SUCCEEDED",
+        "importer": "SUCCEEDED",
+        "model-upload": "SUCCEEDED",
+        "model-batch-predict": "SUCCEEDED",
+    }

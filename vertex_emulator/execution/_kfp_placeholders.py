@@ -83,10 +83,7 @@ class Resolver:
 
     # -- strings ----------------------------------------------------------------------------------------
     def text(self, value: str) -> str:
-        filled = _PLACEHOLDER.sub(lambda m: self._value(m["path"]), value)
-        # A parameter value may itself hold the escaped executor input (GCPC's custom job from a component
-        # embeds the component's `--executor_input {{$.json_escape[1]}}` in its worker pool specs).
-        return filled.replace(_ESCAPED_INPUT, self._value(".json_escape[1]")) if _ESCAPED_INPUT in filled else filled
+        return _PLACEHOLDER.sub(lambda m: self._value(m["path"]), value)
 
     def value(self, value: Any) -> Any:
         """A constant of any JSON type with the placeholders in its strings filled (a whole-string placeholder of
@@ -131,7 +128,12 @@ class Resolver:
         if name not in self.parameters:
             # An optional input nobody set: empty text, or JSON null where a JSON value stands.
             return "" if self.parameter_types.get(name, "STRING") == "STRING" else "null"
-        return render(self.parameters[name], self.parameter_types.get(name, ""))
+        rendered = render(self.parameters[name], self.parameter_types.get(name, ""))
+        # A parameter value may itself hold the escaped executor input: GCPC's custom job made from a component
+        # embeds the component's `--executor_input {{$.json_escape[1]}}` in its worker pool specs.
+        if _ESCAPED_INPUT in rendered:
+            rendered = rendered.replace(_ESCAPED_INPUT, self._value(".json_escape[1]"))
+        return rendered
 
     def _artifact(self, side: str, name: str, what: str, key: str | None) -> str:
         artifacts = self.executor_input.get(side, {}).get("artifacts", {}).get(name, {}).get("artifacts", [])
