@@ -13,7 +13,6 @@ import copy
 import json
 import math
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -273,6 +272,8 @@ def compile_pipeline(
         from kfp import compiler  # type: ignore[import-untyped]
     except ImportError as error:
         raise ImportError("compile_pipeline needs kfp: pip install 'vertex-ml[pipelines]'") from error
+    import tempfile
+
     import yaml
 
     with tempfile.TemporaryDirectory() as directory:
