@@ -18,7 +18,7 @@ from examples.pipelines.seed_pipeline import compile_to
 from tests.vertex_emulator import kfp_pipelines
 from tests.vertex_emulator.bodies import raw
 from vertex_emulator import ControlClient, Emulator
-from vertex_emulator.testing import GapicClients, sdk_init, wait_until
+from vertex_emulator.testing import EmulatorProcess, GapicClients, sdk_init, wait_until
 
 ROOT = "gs://pipelines/root"
 PARAMETERS = {
@@ -242,7 +242,7 @@ def test_seed_pipeline_through_the_sdk_trains_uploads_and_predicts(sdk: Emulator
     assert {line["prediction"] for line in lines} <= {"setosa", "versicolor", "virginica"}
 
 
-def _submit(emulator: Emulator, pipeline: Any, tmp_path: Path, **values: Any) -> str:
+def _submit(emulator: Emulator | EmulatorProcess, pipeline: Any, tmp_path: Path, **values: Any) -> str:
     from kfp import compiler
 
     path = tmp_path / f"{pipeline.name}.yaml"
@@ -422,3 +422,29 @@ def test_the_scheduled_runner_reports_every_task_succeeded(
         "model-upload": "SUCCEEDED",
         "model-batch-predict": "SUCCEEDED",
     }
+
+
+def test_a_pipeline_job_running_when_the_emulator_is_killed_ends_failed_with_its_job(tmp_path: Path) -> None:
+    from vertex_emulator._jobs import RESTART_MESSAGE
+
+    data_dir = tmp_path / "data"
+    first = EmulatorProcess(data_dir).start()
+    try:
+        name = _submit(first, kfp_pipelines.sleeping, tmp_path, seconds=300)
+
+        def running_job() -> str | None:
+            tasks = _tasks(raw(first.endpoint, "GET", f"/v1/{name}")[1]).get("sleep", {})
+            job = tasks.get("executorDetail", {}).get("containerDetail", {}).get("mainJob")
+            return job if job and raw(first.endpoint, "GET", f"/v1/{job}")[1]["state"] == "JOB_STATE_RUNNING" else None
+
+        custom_job = wait_until(running_job, timeout=60, interval=0.5)
+    finally:
+        first.kill()
+        first.stop()
+    with EmulatorProcess(data_dir) as second:
+        job = raw(second.endpoint, "GET", f"/v1/{name}")[1]
+        assert job["state"] == "PIPELINE_STATE_FAILED"
+        assert job["error"]["message"] == RESTART_MESSAGE
+        assert raw(second.endpoint, "GET", f"/v1/{custom_job}")[1]["state"] == "JOB_STATE_FAILED"
+        ledger = data_dir / "jobs" / custom_job.rsplit("/", 1)[1] / "processes"
+        assert not list(ledger.glob("*.json"))  # its processes were stopped before the job was marked FAILED
