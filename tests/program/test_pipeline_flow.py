@@ -36,6 +36,15 @@ def test_the_pipeline_flow_is_one_pipeline_job_on_the_stacks_data() -> None:
     }
 
 
+def test_on_a_cloud_stack_the_run_uses_the_foundations_service_account() -> None:
+    report = record("dev", FLOW)
+    assert report["error"] is None, report["error"]
+    vertex = [r for r in report["resources"] if r["type"].startswith("pulumi-python:dynamic/vertex:")]
+    assert [r["name"] for r in vertex] == ["pipeline"], "the flow is one run, no dataset or pipelines beside it"
+    assert vertex[0]["inputs"]["service_account"] == "vml-dev-train@acme-ml-dev.iam.gserviceaccount.com"
+    assert vertex[0]["property_dependencies"]["service_account"], "the run waits for the account"
+
+
 def test_the_pipeline_flow_through_the_real_cli(tmp_path: Path) -> None:
     with Emulator() as emulator:
         config = ProgramConfig.from_stack_values(
