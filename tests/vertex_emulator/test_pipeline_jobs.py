@@ -73,6 +73,8 @@ def test_create_get_list_delete(clients: GapicClients, parent: str, seed_spec: d
     assert names(filter="labels.team=ml") == [created.name]
     assert names(filter='pipeline_name="seed-train-upload-predict" AND display_name="seed"') == names()
     assert names(filter="state=PIPELINE_STATE_SUCCEEDED", page_size=1) == names()
+    assert names(filter=f'create_time>"{created.create_time.isoformat()}"') == [unnamed.name]
+    assert names(filter=f'create_time<="{created.create_time.isoformat()}" AND labels.team:*') == [created.name]
     with pytest.raises(exceptions.BadRequest, match="Unsupported field"):
         names(filter="colour=red")
 
