@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import datetime
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from vertex_emulator._errors import InvalidArgument
