@@ -97,3 +97,14 @@ def branching(side: str = "heads") -> None:
     describe(words=2).after(nested)
     with dsl.ParallelFor(items=["a", "b"]) as item:
         echo(text=item).set_caching_options(False)
+
+
+@dsl.component(base_image="python:3.11")
+def notify(status: dsl.PipelineTaskFinalStatus) -> str:
+    return f"{status.pipeline_task_name} {status.state}: {status.error_message}"
+
+
+@dsl.pipeline(name="exit-handler")
+def exit_handler(message: str = "the data is bad") -> None:
+    with dsl.ExitHandler(notify().set_caching_options(False)):
+        fail(message=message).set_caching_options(False)

@@ -450,3 +450,15 @@ def test_a_pipeline_job_running_when_the_emulator_is_killed_ends_failed_with_its
         assert raw(second.endpoint, "GET", f"/v1/{custom_job}")[1]["state"] == "JOB_STATE_FAILED"
         ledger = data_dir / "jobs" / custom_job.rsplit("/", 1)[1] / "processes"
         assert not list(ledger.glob("*.json"))  # its processes were stopped before the job was marked FAILED
+
+
+def test_an_exit_handler_runs_after_a_failure_and_gets_the_final_status(local: Emulator, tmp_path: Path) -> None:
+    job = _finished(local, _submit(local, kfp_pipelines.exit_handler, tmp_path, message="row 9 is bad"))
+    assert job["state"] == "PIPELINE_STATE_FAILED"
+    tasks = _tasks(job)
+    assert tasks["fail"]["state"] == "FAILED"
+    assert tasks["exit-handler-1"]["state"] == "FAILED"
+    assert tasks["notify"]["state"] == "SUCCEEDED"
+    status = tasks["notify"]["execution"]["metadata"]["output:Output"]
+    assert status.startswith("exit-handler-1 FAILED: ")
+    assert "row 9 is bad" in status

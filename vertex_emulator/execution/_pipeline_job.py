@@ -20,8 +20,9 @@ is scheduled, with its state, times, error, input and output artifacts (gs:// UR
 - Sub-DAGs: a nested pipeline runs its DAG under its own task detail (its outputs from `dag.outputs`); a
   condition (`dsl.If` / `dsl.Elif` / `dsl.Else`, a `triggerPolicy.condition`) that does not hold leaves its
   task NOT_TRIGGERED; `dsl.ParallelFor` over a list of parameters runs the loop's DAG once per item (one after the
-  other; collected outputs are not passed on). Not run: loops over artifacts or dict fields, exit handlers and
-  task-final-status inputs: the task fails saying so.
+  other; collected outputs are not passed on); an exit handler's task (`dsl.ExitHandler`, trigger strategy
+  ALL_UPSTREAM_TASKS_COMPLETED) runs however its group ended and gets its final status
+  (`dsl.PipelineTaskFinalStatus`). Not run: loops over artifacts or dict fields: the task fails saying so.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from ._vertex_api import VertexApi
 JsonDict = dict[str, Any]
 _MAX_BACKOFF_SECONDS = 60.0
 _FAIL_FAST = "PIPELINE_FAILURE_POLICY_FAIL_FAST"
+_ALL_COMPLETED = "ALL_UPSTREAM_TASKS_COMPLETED"
 _PARALLEL_TASKS = 4  # tasks whose inputs are ready run at once, as on Vertex (bounded: the machine is local)
 
 
@@ -86,6 +88,7 @@ class _Level:
     input_artifacts: Mapping[str, list[JsonDict]]
     parent_id: str
     results: dict[str, TaskResult] = field(default_factory=dict)
+    errors: dict[str, str | None] = field(default_factory=dict)  # each ended task's error (None: succeeded)
 
 
 class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
@@ -188,6 +191,9 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                         upstream = _upstream(tasks[task_name]) & set(tasks)
                         with self._lock:
                             succeeded = set(level.results)
+                        # An exit handler's task runs once its upstream tasks ended, however they ended.
+                        if tasks[task_name].get("triggerPolicy", {}).get("strategy") == _ALL_COMPLETED:
+                            succeeded = succeeded | ended
                         if any(u in ended and u not in succeeded for u in upstream) or (failed and scope.fail_fast):
                             self._add(_ended(_detail(_task_id(), task_name, "PENDING", level.parent_id),
                                              "NOT_TRIGGERED"))
@@ -206,6 +212,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                     task_name = running.pop(future)
                     ended.add(task_name)
                     error = future.result()
+                    level.errors[task_name] = error
                     if error is not None:
                         failed.append((task_name, error))
 
@@ -360,6 +367,15 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                 parameters[key] = output[producer["outputParameterKey"]]
             elif "runtimeValue" in source:
                 constants[key] = source["runtimeValue"].get("constant")
+            elif "taskFinalStatus" in source:
+                producer = str(source["taskFinalStatus"].get("producerTask", ""))
+                error = level.errors.get(producer)
+                parameters[key] = {
+                    "state": "SUCCEEDED" if error is None else "FAILED",
+                    "pipelineJobResourceName": str(self._job.get("name", "")),
+                    "pipelineTaskName": producer,
+                    **({"error": {"code": code_pb2.FAILED_PRECONDITION, "message": error}} if error else {}),
+                }
             else:
                 raise UnsupportedError(f"The input {key} of task {task_name} ({', '.join(source)}) is not "
                                        "supported by the emulator.")
