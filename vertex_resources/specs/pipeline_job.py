@@ -165,7 +165,7 @@ def _dag_problems(
             problems.append(Problem((*path, "componentRef", "name"), f"no component {name[:80]!r} in components"))
         dependencies = task.get("dependentTasks") or []
         for index, dependency in enumerate(dependencies if isinstance(dependencies, list) else [dependencies]):
-            if dependency not in tasks:
+            if not isinstance(dependency, str) or dependency not in tasks:
                 problems.append(
                     Problem((*path, "dependentTasks", index), f"no task {str(dependency)[:80]!r} in the same DAG")
                 )
@@ -207,9 +207,11 @@ def pipeline_spec_problems(spec: Mapping[str, Any]) -> list[Problem]:
             problems.append(Problem(path, f"a component is a mapping, got {type(component).__name__}"))
             continue
         label = component.get("executorLabel")
-        if label is not None and label not in executors:
+        if label is not None and not isinstance(label, str):
+            problems.append(Problem((*path, "executorLabel"), f"must be a string, got {type(label).__name__}"))
+        elif label is not None and label not in executors:
             problems.append(
-                Problem((*path, "executorLabel"), f"no executor {str(label)[:80]!r} in deploymentSpec.executors")
+                Problem((*path, "executorLabel"), f"no executor {label[:80]!r} in deploymentSpec.executors")
             )
         inner = _mapping_at(spec, (*path, "dag", "tasks"), problems, required=False)
         _dag_problems((*path, "dag", "tasks"), inner, components, problems)

@@ -3,6 +3,7 @@ compiled pipeline arrives (IR dict, file read at check, kfp in the program), cac
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 import pytest
 from google.cloud.aiplatform_v1.types import pipeline_failure_policy
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from pulumi.output import Unknown
 
 from vertex_resources import SpecError
@@ -383,3 +386,30 @@ def test_compile_pipeline_compiles_a_kfp_pipeline_in_the_program() -> None:
     config = {"gcs_output_directory": "gs://a-b", "parameter_values": {"a": 1, "b": "x"}}
     with pytest.raises(SpecError, match=r"runtime_config\.parameter_values\.b: the pipeline declares it NUMBER_DOUBLE"):
         PipelineJobDefinition.parse({"pipeline_spec": ir, "runtime_config": config})
+
+
+def _paths(value: Any, prefix: str = "") -> list[str]:
+    """Every dotted path inside ``value`` (list indexes as numbers), for the fuzz below."""
+    found = [prefix] if prefix else []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        found += _paths(item, f"{prefix}.{key}" if prefix else str(key))
+    return found
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(path=st.sampled_from(_paths(BASE)), value=JSON_VALUES)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_no_value_anywhere_in_a_pipeline_job_crashes_the_check(path: str, value: Any) -> None:
+    assume(value is not None or not path.rsplit(".", 1)[-1].isdigit())  # with_change deletes a key on None
+    data = with_change(BASE, path, value)
+    with contextlib.suppress(SpecError):
+        PipelineJobDefinition.parse(data)
+    problems, _notes, _spec = check_problems(PipelineJobDefinition, data)
+    assert all(isinstance(problem.message, str) for problem in problems)
