@@ -149,9 +149,44 @@ def _mapping_at(
     return {}
 
 
-def _dag_problems(
-    dag_path: tuple[str, ...], tasks: dict[str, Any], components: dict[str, Any], problems: list[Problem]
+# How a task's input is bound (pipeline_spec.proto's TaskInputsSpec): to an input of the DAG's own component, or to
+# an output of another task of the same DAG.
+_INPUT_BINDINGS = {
+    "parameters": ("componentInputParameter", "taskOutputParameter"),
+    "artifacts": ("componentInputArtifact", "taskOutputArtifact"),
+}
+
+
+def _binding_problems(
+    path: tuple[str, ...], task: dict[str, Any], tasks: dict[str, Any], inputs: Any, problems: list[Problem]
 ) -> None:
+    """Each input of ``task`` names an input its DAG has, or a task of the DAG as its producer."""
+    for kind, (from_input, from_task) in _INPUT_BINDINGS.items():
+        declared = _mapping_in(inputs, kind)
+        for input_name, binding in _mapping_in(task, "inputs", kind).items():
+            where = (*path, "inputs", kind, input_name)
+            if not isinstance(binding, dict):
+                continue
+            source = binding.get(from_input)
+            if source is not None and (not isinstance(source, str) or source not in declared):
+                what = kind[:-1]
+                problems.append(Problem((*where, from_input), f"the DAG has no input {what} {str(source)[:80]!r}"))
+            producer = _mapping_in(binding, from_task).get("producerTask")
+            if producer is not None and (not isinstance(producer, str) or producer not in tasks):
+                problems.append(
+                    Problem((*where, from_task, "producerTask"), f"no task {str(producer)[:80]!r} in the same DAG")
+                )
+
+
+def _dag_problems(
+    dag_path: tuple[str, ...],
+    tasks: dict[str, Any],
+    components: dict[str, Any],
+    problems: list[Problem],
+    inputs: Any = None,
+) -> None:
+    """The tasks of one DAG: their components exist, and what they depend on and read is in the DAG (``inputs``: the
+    inputDefinitions of the component the DAG belongs to)."""
     for task_name, task in tasks.items():
         path = (*dag_path, task_name)
         if not isinstance(task, dict):
@@ -169,6 +204,7 @@ def _dag_problems(
                 problems.append(
                     Problem((*path, "dependentTasks", index), f"no task {str(dependency)[:80]!r} in the same DAG")
                 )
+        _binding_problems(path, task, tasks, inputs, problems)
 
 
 def _parameter_type(definition: Any) -> str | None:
@@ -200,7 +236,7 @@ def pipeline_spec_problems(spec: Mapping[str, Any]) -> list[Problem]:
     tasks = _mapping_at(spec, ("root", "dag", "tasks"), problems) if root else {}
     if root and not tasks and not problems:
         problems.append(Problem(("root", "dag", "tasks"), "a pipeline runs at least one task"))
-    _dag_problems(("root", "dag", "tasks"), tasks, components, problems)
+    _dag_problems(("root", "dag", "tasks"), tasks, components, problems, _mapping_in(spec, "root", "inputDefinitions"))
     for component_name, component in components.items():
         path = ("components", component_name)
         if not isinstance(component, dict):
@@ -214,7 +250,7 @@ def pipeline_spec_problems(spec: Mapping[str, Any]) -> list[Problem]:
                 Problem((*path, "executorLabel"), f"no executor {label[:80]!r} in deploymentSpec.executors")
             )
         inner = _mapping_at(spec, (*path, "dag", "tasks"), problems, required=False)
-        _dag_problems((*path, "dag", "tasks"), inner, components, problems)
+        _dag_problems((*path, "dag", "tasks"), inner, components, problems, component.get("inputDefinitions"))
     parameters = _mapping_at(spec, ("root", "inputDefinitions", "parameters"), problems, required=False)
     for parameter, definition in parameters.items():
         if _parameter_type(definition) not in PARAMETER_TYPES:

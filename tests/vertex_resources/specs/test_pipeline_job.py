@@ -37,10 +37,25 @@ IR: dict[str, Any] = {
     "root": {
         "dag": {
             "tasks": {
-                "train": {"componentRef": {"name": "comp-train"}, "taskInfo": {"name": "train"}},
+                "train": {
+                    "componentRef": {"name": "comp-train"},
+                    "taskInfo": {"name": "train"},
+                    "inputs": {
+                        "parameters": {"epochs": {"componentInputParameter": "epochs"}},
+                        "artifacts": {"data": {"componentInputArtifact": "data"}},
+                    },
+                },
                 "score": {
                     "componentRef": {"name": "comp-inner"},
                     "dependentTasks": ["train"],
+                    "inputs": {
+                        "parameters": {
+                            "accuracy": {"taskOutputParameter": {"producerTask": "train", "outputParameterKey": "acc"}}
+                        },
+                        "artifacts": {
+                            "model": {"taskOutputArtifact": {"producerTask": "train", "outputArtifactKey": "model"}}
+                        },
+                    },
                     "taskInfo": {"name": "score"},
                     "cachingOptions": {"enableCache": True},
                 },
@@ -114,6 +129,41 @@ CASES: list[tuple[str, Any, str, str, Any]] = [
         "pipeline_spec.components.comp-inner.dag.tasks.score-inner.componentRef.name",
         "no component",
         "comp-score",
+    ),
+    (
+        "pipeline_spec.root.dag.tasks.train.inputs.parameters.epochs.componentInputParameter",
+        "epoch",
+        f"{ROOT}.dag.tasks.train.inputs.parameters.epochs.componentInputParameter",
+        "the DAG has no input parameter 'epoch'",
+        "epochs",
+    ),
+    (
+        "pipeline_spec.root.dag.tasks.train.inputs.artifacts.data.componentInputArtifact",
+        "dataset",
+        f"{ROOT}.dag.tasks.train.inputs.artifacts.data.componentInputArtifact",
+        "the DAG has no input artifact 'dataset'",
+        "data",
+    ),
+    (
+        "pipeline_spec.root.dag.tasks.score.inputs.parameters.accuracy.taskOutputParameter.producerTask",
+        "trainer",
+        f"{ROOT}.dag.tasks.score.inputs.parameters.accuracy.taskOutputParameter.producerTask",
+        "no task 'trainer' in the same DAG",
+        "train",
+    ),
+    (
+        "pipeline_spec.root.dag.tasks.score.inputs.artifacts.model.taskOutputArtifact.producerTask",
+        7,
+        f"{ROOT}.dag.tasks.score.inputs.artifacts.model.taskOutputArtifact.producerTask",
+        "no task '7'",
+        "train",
+    ),
+    (
+        "pipeline_spec.components.comp-inner.dag.tasks.score-inner.inputs",
+        {"parameters": {"x": {"componentInputParameter": "x"}}},
+        "pipeline_spec.components.comp-inner.dag.tasks.score-inner.inputs.parameters.x.componentInputParameter",
+        "the DAG has no input parameter 'x'",
+        {"parameters": {"x": {"runtimeValue": {"constant": 1}}}},
     ),
     (
         "pipeline_spec.components.comp-train.executorLabel",
@@ -413,3 +463,12 @@ def test_no_value_anywhere_in_a_pipeline_job_crashes_the_check(path: str, value:
         PipelineJobDefinition.parse(data)
     problems, _notes, _spec = check_problems(PipelineJobDefinition, data)
     assert all(isinstance(problem.message, str) for problem in problems)
+
+
+def test_a_pipeline_of_loops_conditions_and_nested_pipelines_passes() -> None:
+    from .kfp_pipelines import nested_pipeline
+
+    ir = compile_pipeline(nested_pipeline)
+    assert len([name for name, c in ir["components"].items() if "dag" in c]) >= 3  # DAGs inside DAGs
+    spec = PipelineJobDefinition.parse({"pipeline_spec": ir, "runtime_config": {"gcs_output_directory": "gs://a-b"}})
+    assert spec.to_api()["pipelineSpec"] == ir
