@@ -388,7 +388,7 @@ def _inputs_problems(
                 yield Problem((*path, name), problem)
     for name, definition in declared.items():
         if name not in given and isinstance(definition, dict) and not _is_optional(definition):
-            yield Problem(path, f"the pipeline's input {what} {name!r} has no default: set it")
+            yield Problem(path, f"the pipeline's input {what} {name!r} is required (it has no default): set it")
 
 
 class PipelineJobDefinition(JobOutputs):
