@@ -270,7 +270,8 @@ def _finished(emulator: Emulator, name: str, timeout: float = 120) -> dict[str, 
 
 
 def _tasks(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t["taskName"]: t for t in job["jobDetail"]["taskDetails"][1:]}
+    """The job's tasks by name (not its root DAG); none before the run reported any."""
+    return {t["taskName"]: t for t in job.get("jobDetail", {}).get("taskDetails", [])[1:]}
 
 
 def test_parameters_and_artifacts_flow_between_tasks_and_a_second_run_is_cached(

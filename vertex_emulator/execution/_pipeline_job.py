@@ -27,9 +27,7 @@ is scheduled, with its state, times, error, input and output artifacts (gs:// UR
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
@@ -43,7 +41,9 @@ from google.rpc import code_pb2
 from . import _packages
 from ._context import ExecutionContext
 from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
+from ._kfp_cache import TaskCache
 from ._kfp_conditions import evaluate
+from ._kfp_details import artifact_lists, ended, execution_of, new_detail, new_task_id
 from ._kfp_placeholders import Resolver, typed
 from ._kfp_tasks import Staging, Task, TaskFailed, TaskResult, TaskRunner
 from ._run import BackgroundRun, Outcome, RunState, rfc3339_now
@@ -112,14 +112,14 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         self._context = context
         self._api = api
         self._on_detail = on_detail
-        self._cache_dir = cache_dir
+        self._cache = TaskCache(cache_dir, api, context.store)
         self._lock = threading.Lock()
         self._details: list[JsonDict] = []
 
     def _ended(self, state: RunState, code: int, message: str) -> PipelineJobOutcome:
         with self._lock:
             if self._details and state is not RunState.SUCCEEDED:
-                self._details[0] = _ended(self._details[0], state.value, {"code": code, "message": message})
+                self._details[0] = ended(self._details[0], state.value, {"code": code, "message": message})
             return PipelineJobOutcome(
                 state=state, error_code=code, error_message=message, job_detail={"taskDetails": list(self._details)}
             )
@@ -144,8 +144,8 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         }
         staging = Staging(self._context.work_dir / "gcs", self._context.store)
         inputs = _root_inputs(spec, job, pipeline_vars)
-        root_detail = _detail(_task_id(), str(spec.get("pipelineInfo", {}).get("name", "pipeline")), "RUNNING")
-        root_detail["execution"] = _execution(root_detail["taskName"], "RUNNING", inputs, {})
+        root_detail = new_detail(new_task_id(), str(spec.get("pipelineInfo", {}).get("name", "pipeline")), "RUNNING")
+        root_detail["execution"] = execution_of(root_detail["taskName"], "RUNNING", inputs, {})
         self._set(0, root_detail)
         scope = _Scope(
             runner=TaskRunner(self._api, staging, lambda: self.cancel_requested),
@@ -169,7 +169,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                 f"Task {failed[0][0]}: {failed[0][1]}"
             )
         with self._lock:
-            self._details[0] = _ended(self._details[0], "SUCCEEDED")
+            self._details[0] = ended(self._details[0], "SUCCEEDED")
             self._details[0]["execution"]["state"] = "COMPLETE"
             detail = {"taskDetails": list(self._details)}
         self._on_detail(detail)
@@ -179,7 +179,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         """Run the tasks of one DAG, each once its upstream tasks succeeded; the failed ones with their errors."""
         _order(tasks)  # a cycle fails the run before anything starts
         failed: list[tuple[str, str]] = []
-        ended: set[str] = set()
+        done: set[str] = set()  # tasks that ended, however
         pending = set(tasks)
         running: dict[Future[str | None], str] = {}
         with ThreadPoolExecutor(max_workers=_PARALLEL_TASKS, thread_name_prefix="vertex-pipeline-task") as pool:
@@ -193,11 +193,11 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                             succeeded = set(level.results)
                         # An exit handler's task runs once its upstream tasks ended, however they ended.
                         if tasks[task_name].get("triggerPolicy", {}).get("strategy") == _ALL_COMPLETED:
-                            succeeded = succeeded | ended
-                        if any(u in ended and u not in succeeded for u in upstream) or (failed and scope.fail_fast):
-                            self._add(_ended(_detail(_task_id(), task_name, "PENDING", level.parent_id),
+                            succeeded = succeeded | done
+                        if any(u in done and u not in succeeded for u in upstream) or (failed and scope.fail_fast):
+                            self._add(ended(new_detail(new_task_id(), task_name, "PENDING", level.parent_id),
                                              "NOT_TRIGGERED"))
-                            ended.add(task_name)
+                            done.add(task_name)
                         elif upstream <= succeeded:
                             future = pool.submit(self._run_node, scope, task_name, tasks[task_name], level)
                             running[future] = task_name
@@ -210,7 +210,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     task_name = running.pop(future)
-                    ended.add(task_name)
+                    done.add(task_name)
                     error = future.result()
                     level.errors[task_name] = error
                     if error is not None:
@@ -220,20 +220,20 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         """Run a task or a sub-DAG to its end; its error message if it failed (None when it succeeded or its
         trigger condition did not hold)."""
         component = scope.components.get(task_spec.get("componentRef", {}).get("name", ""), {})
-        task_id = _task_id()
-        index = self._add(_detail(task_id, task_name, "RUNNING", level.parent_id))
+        task_id = new_task_id()
+        index = self._add(new_detail(task_id, task_name, "RUNNING", level.parent_id))
         try:
             parameters, artifacts = self._inputs(scope, task_name, task_spec, component, level)
             condition = task_spec.get("triggerPolicy", {}).get("condition")
             if condition and not evaluate(str(condition), parameters):
                 with self._lock:
                     level.results[task_name] = TaskResult()
-                self._set(index, _ended(self._details[index], "NOT_TRIGGERED"))
+                self._set(index, ended(self._details[index], "NOT_TRIGGERED"))
                 return None
             if "dag" in component:
                 return self._run_sub_dag(scope, task_name, task_spec, component, level, index, parameters, artifacts)
         except ExecutionError as error:
-            self._set(index, _ended(self._details[index], "FAILED", {"code": error.code, "message": error.message}))
+            self._set(index, ended(self._details[index], "FAILED", {"code": error.code, "message": error.message}))
             return error.message
         task = Task(
             name=task_name,
@@ -274,7 +274,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
             if not isinstance(listed, list):
                 raise InvalidSpecError(f"The loop {task_name} has no list of items to run over.")
             runs = [{**parameters, str(iterator.get("itemInput", "")): item} for item in listed]
-        self._update(index, execution=_execution(task_name, "RUNNING", parameters, {}))
+        self._update(index, execution=execution_of(task_name, "RUNNING", parameters, {}))
         own_id = self._details[index]["taskId"]
         sub_tasks = component["dag"].get("tasks", {})
         failed: list[tuple[str, str]] = []
@@ -283,27 +283,28 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
             levels.append(_Level(values, artifacts, own_id))
             failed += self._run_dag(scope, sub_tasks, levels[-1])
             if self.cancel_requested:
-                self._set(index, _ended(self._details[index], "CANCELLED"))
+                self._set(index, ended(self._details[index], "CANCELLED"))
                 return "Cancelled."
         if failed:
             message = (f"Tasks of {task_name} failed: [{', '.join(n for n, _ in failed)}]. "
                        f"Task {failed[0][0]}: {failed[0][1]}")
-            self._set(index, _ended(self._details[index], "FAILED", {"code": code_pb2.FAILED_PRECONDITION,
+            self._set(index, ended(self._details[index], "FAILED", {"code": code_pb2.FAILED_PRECONDITION,
                                                                      "message": message}))
             return message
         result = _dag_outputs(component["dag"], levels[-1].results) if levels and not iterator else TaskResult()
         with self._lock:
             level.results[task_name] = result
-        self._set(index, _ended(self._details[index], "SUCCEEDED", execution=_execution(
+        self._set(index, ended(self._details[index], "SUCCEEDED", execution=execution_of(
             task_name, "COMPLETE", parameters, result.parameters), **(
-            {"outputs": _artifact_lists(result.artifacts)} if result.artifacts else {})))
+            {"outputs": artifact_lists(result.artifacts)} if result.artifacts else {})))
         return None
 
     def _run_task(self, scope: _Scope, task: Task, task_spec: JsonDict, level: _Level, index: int) -> str | None:
-        inputs_fields = {"inputs": _artifact_lists(task.artifacts)} if task.artifacts else {}
-        self._update(index, execution=_execution(task.name, "RUNNING", task.parameters, {}), **inputs_fields)
-        cache_key = _cache_key(task, scope.project) if task_spec.get("cachingOptions", {}).get("enableCache") else None
-        cached = self._cached(cache_key)
+        inputs_fields = {"inputs": artifact_lists(task.artifacts)} if task.artifacts else {}
+        self._update(index, execution=execution_of(task.name, "RUNNING", task.parameters, {}), **inputs_fields)
+        caching = task_spec.get("cachingOptions", {}).get("enableCache")
+        cache_key = TaskCache.key(task, scope.project) if caching else None
+        cached = self._cache.get(cache_key)
         if cached is not None:
             with self._lock:
                 level.results[task.name] = cached
@@ -318,7 +319,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
             except ExecutionError as error:
                 retryable = not isinstance(error, (UnsupportedError, InvalidSpecError))
                 if self.cancel_requested:
-                    self._set(index, _ended(self._details[index], "CANCELLED", {"code": code_pb2.CANCELLED,
+                    self._set(index, ended(self._details[index], "CANCELLED", {"code": code_pb2.CANCELLED,
                                                                                  "message": "Cancelled."}))
                     return error.message
                 if attempt + 1 < attempts and retryable:
@@ -328,17 +329,17 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                          "error": {"code": error.code, "message": error.message}},
                     ])
                     if self._cancel_requested.wait(min(backoff, _MAX_BACKOFF_SECONDS)):
-                        self._set(index, _ended(self._details[index], "CANCELLED"))
+                        self._set(index, ended(self._details[index], "CANCELLED"))
                         return error.message
                     backoff = min(backoff * float(policy.get("backoffFactor", 2) or 2),
                                   duration_seconds(policy.get("backoffMaxDuration")) or _MAX_BACKOFF_SECONDS)
                     continue
-                self._set(index, _ended(self._details[index], "FAILED", {"code": error.code, "message": error.message},
+                self._set(index, ended(self._details[index], "FAILED", {"code": error.code, "message": error.message},
                                         execution={**self._details[index].get("execution", {}), "state": "FAILED"}))
                 return error.message
             with self._lock:
                 level.results[task.name] = result
-            self._remember(cache_key, result)
+            self._cache.put(cache_key, result)
             self._set(index, self._task_finished(index, "SUCCEEDED", result, task, "COMPLETE"))
             return None
         return "not run"  # unreachable: the loop returns
@@ -403,13 +404,13 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
     # -- details ----------------------------------------------------------------------------------------
     def _task_finished(self, index: int, state: str, result: TaskResult, task: Task, execution_state: str) -> JsonDict:
         fields: JsonDict = {
-            "execution": _execution(task.name, execution_state, task.parameters, result.parameters),
+            "execution": execution_of(task.name, execution_state, task.parameters, result.parameters),
         }
         if result.artifacts:
-            fields["outputs"] = _artifact_lists(result.artifacts)
+            fields["outputs"] = artifact_lists(result.artifacts)
         if result.executor_detail:
             fields["executorDetail"] = result.executor_detail
-        return _ended(self._details[index], state, **fields)
+        return ended(self._details[index], state, **fields)
 
     def _add(self, detail: JsonDict) -> int:
         with self._lock:
@@ -434,42 +435,6 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         self._set(index, detail)
 
     # -- cache and environment -------------------------------------------------------------------------
-    def _cached(self, key: str | None) -> TaskResult | None:
-        if key is None or self._cache_dir is None:
-            return None
-        path = self._cache_dir / f"{key}.json"
-        try:
-            saved = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None
-        result = TaskResult(saved.get("parameters", {}), saved.get("artifacts", {}), saved.get("executorDetail", {}))
-        return result if self._outputs_exist(result) else None
-
-    def _outputs_exist(self, result: TaskResult) -> bool:
-        """Whether an earlier execution's outputs are still there (after a reset they are not: no cache hit)."""
-        for items in result.artifacts.values():
-            for artifact in items:
-                resource = artifact.get("metadata", {}).get("resourceName")
-                uri = str(artifact.get("uri", ""))
-                try:
-                    if resource:
-                        self._api.get(str(resource))
-                    elif uri.startswith("gs://") and not self._context.store.list(uri):
-                        return False
-                except Exception:  # a name or URI storage refuses is not there either
-                    return False
-        return True
-
-    def _remember(self, key: str | None, result: TaskResult) -> None:
-        if key is None or self._cache_dir is None:
-            return
-        self._cache_dir.mkdir(parents=True, exist_ok=True)
-        saved = {"parameters": result.parameters, "artifacts": result.artifacts,
-                 "executorDetail": result.executor_detail}
-        temporary = self._cache_dir / f"{key}.json.new"
-        temporary.write_text(json.dumps(saved))
-        temporary.replace(self._cache_dir / f"{key}.json")
-
     def _venv(self) -> Path | None:
         """This job's venv: sees the emulator's packages (so KFP's `pip install kfp==... --no-deps` is satisfied
         offline); what a component installs beyond them goes here, not into the emulator's environment."""
@@ -553,61 +518,3 @@ def _order(tasks: Mapping[str, Any]) -> list[str]:
         order.append(ready[0])
         del remaining[ready[0]]
     return order
-
-
-def _task_id() -> str:
-    return str(1_000_000_000_000_000 + secrets.randbelow(8_000_000_000_000_000_000))
-
-
-def _detail(task_id: str, name: str, state: str, parent_id: str | None = None) -> JsonDict:
-    now = rfc3339_now()
-    detail: JsonDict = {"taskId": task_id, "taskName": name, "createTime": now, "state": state}
-    if parent_id is not None:
-        detail["parentTaskId"] = parent_id
-    if state == "RUNNING":
-        detail["startTime"] = now
-    return detail
-
-
-def _ended(detail: JsonDict, state: str, error: JsonDict | None = None, **fields: Any) -> JsonDict:
-    now = rfc3339_now()
-    result = {**detail, **fields, "state": state, "endTime": now}
-    if error is not None:
-        result["error"] = error
-    return result
-
-
-def _execution(name: str, state: str, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> JsonDict:
-    metadata = {**{f"input:{k}": v for k, v in inputs.items()}, **{f"output:{k}": v for k, v in outputs.items()}}
-    return {"displayName": name, "state": state, "schemaTitle": "system.ContainerExecution", "metadata": metadata}
-
-
-def _artifact_lists(artifacts: Mapping[str, list[JsonDict]]) -> JsonDict:
-    """Task inputs/outputs as `map<string, ArtifactList>` of google.cloud.aiplatform.v1.Artifact."""
-    lists: JsonDict = {}
-    for key, items in artifacts.items():
-        converted = []
-        for item in items:
-            artifact: JsonDict = {"displayName": key, "uri": str(item.get("uri", "")), "state": "LIVE"}
-            schema = item.get("type", {})
-            if schema.get("schemaTitle"):
-                artifact["schemaTitle"] = schema["schemaTitle"]
-            if schema.get("schemaVersion"):
-                artifact["schemaVersion"] = schema["schemaVersion"]
-            if item.get("metadata"):
-                artifact["metadata"] = item["metadata"]
-            converted.append(artifact)
-        lists[key] = {"artifacts": converted}
-    return lists
-
-
-def _cache_key(task: Task, project: str) -> str:
-    material = {
-        "project": project,
-        "component": {k: v for k, v in task.component.items() if k != "description"},
-        "executor": task.executor,
-        "parameters": task.parameters,
-        "artifacts": {k: [{"uri": a.get("uri"), "metadata": a.get("metadata")} for a in v]
-                      for k, v in task.artifacts.items()},
-    }
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()[:32]
