@@ -199,7 +199,7 @@ CASES: list[tuple[str, Any, str, str, Any]] = [
         "runtime_config.parameter_values",
         {"rate": 0.5},
         "runtime_config.parameter_values",
-        "'epochs' has no default",
+        "'epochs' is required",
         {"epochs": 1, "rate": 0.5},
     ),
     # input artifacts
@@ -214,7 +214,7 @@ CASES: list[tuple[str, Any, str, str, Any]] = [
         "runtime_config.input_artifacts",
         {"extra": {"artifact_id": "1"}},
         "runtime_config.input_artifacts",
-        "'data' has no default",
+        "'data' is required",
         {"data": {"artifact_id": "1"}, "extra": {"artifact_id": "2"}},
     ),
     ("runtime_config.input_artifacts.data", {"artifact_id": ""}, "runtime_config.input_artifacts.data.artifact_id",
