@@ -91,13 +91,17 @@ def progress(resource: Mapping[str, Any]) -> str:
 
 
 def failure_message(resource: Mapping[str, Any], fallback: str) -> str:
-    """The failed task(s) with their errors, then the pipeline's own error."""
-    parts = [
-        f"task {name} {task.get('state')}: {(task.get('error') or {}).get('message', 'no error message')}"
+    """The failed task(s) with their errors, then the pipeline's own error (unless it only repeats them)."""
+    failed = [
+        (name, task.get("state"), (task.get("error") or {}).get("message", "no error message"))
         for name, task in _leaf_tasks(resource)
         if task.get("state") in _FAILED_TASK_STATES
     ]
-    return "; ".join([*parts, f"pipeline: {fallback}"]) if parts else fallback
+    parts = [f"task {name} {state}: {message}" for name, state, message in failed]
+    if not parts:
+        return fallback
+    repeats = all(message in fallback for _, _, message in failed)
+    return "; ".join(parts if repeats else [*parts, f"pipeline: {fallback}"])
 
 
 def _artifacts(resource: Mapping[str, Any]) -> dict[str, dict[str, list[PipelineArtifactOutput]]]:

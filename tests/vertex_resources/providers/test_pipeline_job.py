@@ -237,6 +237,8 @@ def test_a_failure_names_the_failed_task_and_its_error() -> None:
         "task train FAILED: replica workerpool1-0 exited with 1; pipeline: the train task failed"
     )
     assert failure_message({}, "cancelled") == "cancelled"
+    pipeline_error = "The DAG failed because some tasks failed. Task train: replica workerpool1-0 exited with 1"
+    assert failure_message(failed, pipeline_error) == "task train FAILED: replica workerpool1-0 exited with 1"
 
 
 def test_run_ids_are_in_the_api_alphabet_and_one_per_create_key() -> None:
