@@ -20,7 +20,7 @@ _MODEL_ID = re.compile(r"^[a-z_][a-z0-9_-]{0,62}$")
 _ALIAS = re.compile(r"^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$")
 _NUMERIC_ID = re.compile(r"^[0-9]{1,19}$")  # the API's ids are int64 numbers
 # A pipeline job's id is chosen by its caller (the SDK: `<pipeline name>-<timestamp>`), else a number.
-PIPELINE_JOB_ID = re.compile(r"^[a-z]([a-z0-9-]{0,126}[a-z0-9])?$")
+PIPELINE_JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
 
 
 def project_number(project: str) -> str:

@@ -46,8 +46,8 @@ _LEGACY_VALUE_KEYS = {"intValue": int, "doubleValue": float, "stringValue": str}
 def check_job_id(job_id: str) -> None:
     if not PIPELINE_JOB_ID.match(job_id):
         raise InvalidArgument(
-            f"pipeline_job_id '{job_id[:200]}' is invalid: use at most 128 characters from [a-z0-9-], starting "
-            "with a letter and ending with a letter or digit."
+            f"pipeline_job_id '{job_id[:200]}' is invalid: it must match [a-z][-a-z0-9]{{0,127}} (at most 128 "
+            "characters, lowercase letters, digits and hyphens, starting with a letter)."
         )
 
 
