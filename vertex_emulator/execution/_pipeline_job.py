@@ -114,6 +114,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         self._on_detail = on_detail
         self._cache = TaskCache(cache_dir, api, context.store)
         self._lock = threading.Lock()
+        self._publish_lock = threading.Lock()
         self._details: list[JsonDict] = []
 
     def _ended(self, state: RunState, code: int, message: str) -> PipelineJobOutcome:
@@ -172,7 +173,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
             self._details[0] = ended(self._details[0], "SUCCEEDED")
             self._details[0]["execution"]["state"] = "COMPLETE"
             detail = {"taskDetails": list(self._details)}
-        self._on_detail(detail)
+        self._publish()
         return PipelineJobOutcome(state=RunState.SUCCEEDED, job_detail=detail)
 
     def _run_dag(self, scope: _Scope, tasks: Mapping[str, JsonDict], level: _Level) -> list[tuple[str, str]]:
@@ -416,8 +417,7 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         with self._lock:
             self._details.append(detail)
             index = len(self._details) - 1
-            snapshot = {"taskDetails": list(self._details)}
-        self._on_detail(snapshot)
+        self._publish()
         return index
 
     def _set(self, index: int, detail: JsonDict) -> None:
@@ -426,8 +426,15 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
                 self._details.append(detail)
             else:
                 self._details[index] = detail
-            snapshot = {"taskDetails": list(self._details)}
-        self._on_detail(snapshot)
+        self._publish()
+
+    def _publish(self) -> None:
+        """The task details as they are now to `on_detail`; one at a time, so a later state is never overwritten
+        by an earlier one when tasks end together."""
+        with self._publish_lock:
+            with self._lock:
+                snapshot = {"taskDetails": list(self._details)}
+            self._on_detail(snapshot)
 
     def _update(self, index: int, **fields: Any) -> None:
         with self._lock:
