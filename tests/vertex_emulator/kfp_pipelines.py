@@ -108,3 +108,15 @@ def notify(status: dsl.PipelineTaskFinalStatus) -> str:
 def exit_handler(message: str = "the data is bad") -> None:
     with dsl.ExitHandler(notify().set_caching_options(False)):
         fail(message=message).set_caching_options(False)
+
+
+@dsl.component(base_image="python:3.11")
+def join(texts: list) -> str:
+    return ",".join(texts)
+
+
+@dsl.pipeline(name="collecting")
+def collecting() -> None:
+    with dsl.ParallelFor(items=[{"word": "x", "n": 1}, {"word": "y", "n": 2}], parallelism=2) as item:
+        echoed = echo(text=item.word).set_caching_options(False)
+    join(texts=dsl.Collected(echoed.output)).set_caching_options(False)

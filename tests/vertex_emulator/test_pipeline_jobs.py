@@ -463,3 +463,9 @@ def test_an_exit_handler_runs_after_a_failure_and_gets_the_final_status(local: E
     status = tasks["notify"]["execution"]["metadata"]["output:Output"]
     assert status.startswith("exit-handler-1 FAILED: ")
     assert "row 9 is bad" in status
+
+
+def test_a_loop_over_dicts_collects_its_outputs(local: Emulator, tmp_path: Path) -> None:
+    job = _finished(local, _submit(local, kfp_pipelines.collecting, tmp_path))
+    assert job["state"] == "PIPELINE_STATE_SUCCEEDED", job.get("error")
+    assert _tasks(job)["join"]["execution"]["metadata"]["output:Output"] == "x,y"

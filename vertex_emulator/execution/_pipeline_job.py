@@ -19,15 +19,16 @@ is scheduled, with its state, times, error, input and output artifacts (gs:// UR
 - Cancel: the running task's job is cancelled and waited for; the task and the pipeline end CANCELLED.
 - Sub-DAGs: a nested pipeline runs its DAG under its own task detail (its outputs from `dag.outputs`); a
   condition (`dsl.If` / `dsl.Elif` / `dsl.Else`, a `triggerPolicy.condition`) that does not hold leaves its
-  task NOT_TRIGGERED; `dsl.ParallelFor` over a list of parameters runs the loop's DAG once per item (one after the
-  other; collected outputs are not passed on); an exit handler's task (`dsl.ExitHandler`, trigger strategy
-  ALL_UPSTREAM_TASKS_COMPLETED) runs however its group ended and gets its final status
-  (`dsl.PipelineTaskFinalStatus`). Not run: loops over artifacts or dict fields: the task fails saying so.
+  task NOT_TRIGGERED; `dsl.ParallelFor` over a list (of values, or of dicts whose fields the loop selects) runs
+  the loop's DAG once per item, one after the other, its outputs collected (`dsl.Collected`) in item order; an
+  exit handler's task (`dsl.ExitHandler`, trigger strategy ALL_UPSTREAM_TASKS_COMPLETED) runs however its group
+  ended and gets its final status (`dsl.PipelineTaskFinalStatus`). Loops over artifacts fail the task saying so.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
@@ -264,9 +265,8 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         artifacts: dict[str, list[JsonDict]],
     ) -> str | None:
         """A nested pipeline, a condition's branch or a loop (once per item): its DAG under this task."""
-        if task_spec.get("artifactIterator") or task_spec.get("iteratorPolicy"):
-            raise UnsupportedError(f"The task {task_name} loops over artifacts or in parallel groups, which the "
-                                   "emulator does not run yet.")
+        if task_spec.get("artifactIterator"):
+            raise UnsupportedError(f"The task {task_name} loops over artifacts, which the emulator does not run yet.")
         runs = [parameters]
         iterator = task_spec.get("parameterIterator")
         if iterator:
@@ -292,7 +292,15 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
             self._set(index, ended(self._details[index], "FAILED", {"code": code_pb2.FAILED_PRECONDITION,
                                                                      "message": message}))
             return message
-        result = _dag_outputs(component["dag"], levels[-1].results) if levels and not iterator else TaskResult()
+        if iterator:  # a loop's outputs are collected: one value (or artifacts) per iteration
+            each = [_dag_outputs(component["dag"], done.results) for done in levels]
+            outputs = component["dag"].get("outputs", {})
+            result = TaskResult(
+                {k: [r.parameters[k] for r in each if k in r.parameters] for k in outputs.get("parameters", {})},
+                {k: [a for r in each for a in r.artifacts.get(k, [])] for k in outputs.get("artifacts", {})},
+            )
+        else:
+            result = _dag_outputs(component["dag"], levels[-1].results)
         with self._lock:
             level.results[task_name] = result
         self._set(index, ended(self._details[index], "SUCCEEDED", execution=execution_of(
@@ -354,12 +362,10 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         parameters: dict[str, Any] = {}
         constants: dict[str, Any] = {}
         for key, source in task_spec.get("inputs", {}).get("parameters", {}).items():
-            if "parameterExpressionSelector" in source:
-                raise UnsupportedError(f"The input {key} of task {task_name} selects a field of another value "
-                                       "(a loop over dicts), which the emulator does not run yet.")
             if "componentInputParameter" in source:
                 if source["componentInputParameter"] in level.inputs:
-                    parameters[key] = level.inputs[source["componentInputParameter"]]
+                    parameters[key] = _selected(level.inputs[source["componentInputParameter"]],
+                                                source.get("parameterExpressionSelector"), task_name, key)
             elif "taskOutputParameter" in source:
                 producer = source["taskOutputParameter"]
                 output = level.results[producer["producerTask"]].parameters
@@ -502,6 +508,24 @@ def _dag_outputs(dag: Mapping[str, Any], results: Mapping[str, TaskResult]) -> T
             if produced.get(source.get("outputArtifactKey", "")):
                 result.artifacts[key] = produced[source["outputArtifactKey"]]
     return result
+
+
+_FIELD_SELECTOR = re.compile(r"""^parseJson\(string_value\)\[(?:"([^"]*)"|'([^']*)')\]$""")
+
+
+def _selected(value: Any, selector: Any, task_name: str, key: str) -> Any:
+    """`value`, or the field a loop over dicts selects from it (`parseJson(string_value)["a"]` for `item.a`)."""
+    if not selector:
+        return value
+    match = _FIELD_SELECTOR.match(str(selector))
+    if match is None:
+        raise UnsupportedError(f"The input {key} of task {task_name} uses the expression {selector!r}, which the "
+                               "emulator does not evaluate (it selects fields of loop items).")
+    item = json.loads(value) if isinstance(value, str) else value
+    field_name = match[1] if match[1] is not None else match[2]
+    if not isinstance(item, dict) or field_name not in item:
+        raise TaskFailed(f"The input {key} of task {task_name} selects {field_name!r}, which {value!r:.80} lacks.")
+    return item[field_name]
 
 
 def _upstream(task: Mapping[str, Any]) -> set[str]:
