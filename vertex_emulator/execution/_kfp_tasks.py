@@ -351,7 +351,7 @@ class TaskRunner:
         artifact = {"name": "model", "type": {"schemaTitle": "google.VertexModel", "schemaVersion": "0.0.1"},
                     "uri": uri, "metadata": {"resourceName": name}}
         return TaskResult(
-            parameters={"gcp_resources": _gcp_resources("UploadModel", args, str(operation["name"]))},
+            parameters={"gcp_resources": _gcp_resources("VertexLro", args, str(operation["name"]))},
             artifacts={"model": [artifact]},
         )
 
@@ -401,7 +401,8 @@ def _launcher_module(container: Mapping[str, Any]) -> str | None:
 
 def _gcp_resources(resource_type: str, args: Mapping[str, str], name: str) -> str:
     uri = f"https://{args.get('location', '')}-aiplatform.googleapis.com/v1/{name}"
-    return json.dumps({"resources": [{"resourceType": resource_type, "resourceUri": uri}]})
+    # As GCPC writes it: json_format.MessageToJson of a GcpResources message (two-space indent).
+    return json.dumps({"resources": [{"resourceType": resource_type, "resourceUri": uri}]}, indent=2)
 
 
 def _json_or_text(text: str) -> Any:
