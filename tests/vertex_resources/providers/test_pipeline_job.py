@@ -297,3 +297,28 @@ def test_tasks_inside_dags_and_loop_iterations_keep_names_of_their_own() -> None
     assert failure_message(run, "x").startswith("task for-loop-2.train#2 FAILED")
     cyclic = {"jobDetail": {"taskDetails": [_task(1, "a", "RUNNING", parent=2), _task(2, "b", "RUNNING", parent=1)]}}
     assert len(PipelineJobApi(None).extra_outputs(cyclic)["task_states"]) == 2  # type: ignore[arg-type]  # no hang
+
+
+def test_a_run_already_there_under_the_create_keys_id_is_adopted(
+    server: ProviderServer, control: ControlClient, emulator: Emulator, seed_file: Path
+) -> None:
+    """A create that reached the API while the list before it could not see it yet: the id meets ALREADY_EXISTS
+    and the run is taken as the create's own, not made twice."""
+    resource = server.resource(PipelineJobProvider(), "raced")
+    checked = resource.check(_inputs(seed_file)).inputs
+    first, outs = resource.create(checked)
+    resource.delete(first, outs)
+    clients = gapic_clients(emulator.endpoint)
+    job_id = first.rsplit("/", 1)[-1]
+    body = {
+        "display_name": "seed",
+        "pipeline_spec": yaml.safe_load(seed_file.read_text()),
+        "runtime_config": {"gcs_output_directory": "gs://pipelines/root", "parameter_values": dict(PARAMETERS)},
+    }  # no labels: the look-up by label does not find it
+    clients.pipeline.create_pipeline_job(
+        parent="projects/acme-ml/locations/us-central1", pipeline_job=body, pipeline_job_id=job_id
+    )
+    again, outs = resource.create(checked)
+    assert again == first
+    assert outs["state"] == "PIPELINE_STATE_SUCCEEDED"
+    assert _runs(emulator) == [first]
