@@ -213,6 +213,7 @@ def test_seed_pipeline_through_the_sdk_trains_uploads_and_predicts(sdk: Emulator
     }
     # The training ran as a CustomJob of the replicated cluster: two pools of one replica, the same machine.
     training = aiplatform.CustomJob.get(tasks["train"].executor_detail.custom_job_detail.job)
+    assert training.labels["vertex-ai-pipelines-run-billing-id"] == job.name  # as GCPC's launchers label it
     pools = training.job_spec.worker_pool_specs
     assert [(p.replica_count, p.machine_spec.machine_type) for p in pools] == [(1, "n1-standard-4")] * 2
     assert sorted(Path(uri.removeprefix("file://")).name for uri in training.web_access_uris.values()) == [

@@ -9,7 +9,8 @@
   `create_custom_training_job_from_component`: the CustomJob its payload describes), `upload_model.launcher`
   (models:upload, a google.VertexModel output), `batch_prediction_job.launcher` (a BatchPredictionJob, the
   google.VertexBatchPredictionJob and gcs_output_directory outputs); each writes `gcp_resources` as GCPC does.
-  Any other GCPC launcher fails the task naming it.
+  Any other GCPC launcher fails the task naming it. What they create carries the label
+  `vertex-ai-pipelines-run-billing-id` (the pipeline job's id), as on Vertex.
 
 Artifacts: a task's outputs live under `<pipeline root>/<project number>/<job id>/<task>_<task id>/<output>`
 (as on Vertex). Processes get local paths instead of gs:// URIs (the `/gcs/` mount of Vertex does not exist
@@ -320,6 +321,7 @@ class TaskRunner:
         scheduling = payload.get("job_spec", {}).get("scheduling", {})
         if scheduling.get("strategy") != "FLEX_START":
             scheduling.pop("max_wait_duration", None)  # as GCPC's launcher: only FLEX_START takes it
+        payload["labels"] = _with_system_labels(task, payload.get("labels"))
         body = remove_empty(payload)
         job = self._run_job(task, "customJobs", body, lambda name: {"customJobDetail": {"job": name}},
                             self._parent(args))
@@ -332,6 +334,7 @@ class TaskRunner:
         resolver = self._resolver(task, local=False)
         args = self._launcher_args(resolver, container)
         model = self._payload(task, args)
+        model["labels"] = _with_system_labels(task, model.get("labels"))
         unmanaged = next(iter(task.artifacts.get("unmanaged_container_model", [])), None)
         if unmanaged is not None:
             metadata = unmanaged.get("metadata", {})
@@ -359,6 +362,7 @@ class TaskRunner:
         resolver = self._resolver(task, local=False)
         args = self._launcher_args(resolver, container)
         payload = self._payload(task, args)
+        payload["labels"] = _with_system_labels(task, payload.get("labels"))
         unmanaged = next(iter(task.artifacts.get("unmanaged_container_model", [])), None)
         if unmanaged is not None:
             payload["unmanaged_container_model"] = {**unmanaged.get("metadata", {}), "artifact_uri": unmanaged["uri"]}
@@ -397,6 +401,13 @@ def _launcher_module(container: Mapping[str, Any]) -> str | None:
         if module.startswith(_LAUNCHER_PREFIX):
             return module
     return None
+
+
+def _with_system_labels(task: Task, labels: Any) -> JsonDict:
+    """What GCPC's launchers add to what they create (the labels Vertex gives them in
+    VERTEX_AI_PIPELINES_RUN_LABELS): the run's billing id, here the pipeline job's id; the user's labels win."""
+    run_id = task.pipeline.get("pipeline_job_uuid", "")[:63]
+    return {"vertex-ai-pipelines-run-billing-id": run_id, **(labels if isinstance(labels, dict) else {})}
 
 
 def _gcp_resources(resource_type: str, args: Mapping[str, str], name: str) -> str:
