@@ -92,7 +92,10 @@ def _refuse(value: Any) -> Any:
 def _read_pipeline_file(text: str) -> Any:
     if text.startswith(("gs://", "https://", "http://")):
         raise ValueError(f"a pipeline template URI goes into template_uri, got {text[:120]!r}")
-    path = Path(text).expanduser()
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError:  # ~user of no such user
+        raise ValueError(f"cannot read {text[:120]!r}: no such home directory") from None
     if path.suffix.lower() not in _PIPELINE_FILE_SUFFIXES:
         raise ValueError(
             "a compiled pipeline (the IR dict, or the path of a .yaml, .yml or .json file kfp.compiler wrote), "
