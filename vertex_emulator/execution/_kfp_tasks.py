@@ -28,9 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.rpc import code_pb2
-
-from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
+from ._errors import InvalidSpecError, TaskFailed, UnsupportedError
 from ._kfp_placeholders import Resolver, remove_empty, typed
 from ._object_store import ObjectStore
 from ._vertex_api import VertexApi
@@ -42,12 +40,6 @@ UPLOAD_MODEL_LAUNCHER = _LAUNCHER_PREFIX + "v1.model.upload_model.launcher"
 BATCH_PREDICTION_LAUNCHER = _LAUNCHER_PREFIX + "v1.batch_prediction_job.launcher"
 UNDERSTOOD_LAUNCHERS = (CUSTOM_JOB_LAUNCHER, UPLOAD_MODEL_LAUNCHER, BATCH_PREDICTION_LAUNCHER)
 _CONTAINER_MACHINE = "e2-standard-4"  # what Vertex AI Pipelines runs a container task on by default
-
-
-class TaskFailed(ExecutionError):
-    """The task's own work failed (its job failed, its output is missing): the task and the pipeline FAIL."""
-
-    code = code_pb2.FAILED_PRECONDITION
 
 
 @dataclass

@@ -41,12 +41,12 @@ from google.rpc import code_pb2
 
 from . import _packages
 from ._context import ExecutionContext
-from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
+from ._errors import ExecutionError, InvalidSpecError, TaskFailed, UnsupportedError
 from ._kfp_cache import TaskCache
 from ._kfp_conditions import evaluate
 from ._kfp_details import artifact_lists, ended, execution_of, new_detail, new_task_id
 from ._kfp_placeholders import Resolver, typed
-from ._kfp_tasks import Staging, Task, TaskFailed, TaskResult, TaskRunner
+from ._kfp_tasks import Staging, Task, TaskResult, TaskRunner
 from ._run import BackgroundRun, Outcome, RunState, rfc3339_now
 from ._spec import duration_seconds
 from ._vertex_api import VertexApi

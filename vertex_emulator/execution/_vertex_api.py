@@ -16,19 +16,11 @@ from typing import Any
 
 from google.rpc import code_pb2
 
-from ._errors import ExecutionError
+from ._errors import ApiCallError
 
 JsonDict = dict[str, Any]
 _TERMINAL_SUFFIXES = ("_SUCCEEDED", "_FAILED", "_CANCELLED", "_EXPIRED", "_PARTIALLY_SUCCEEDED")
 _TIMEOUT_SECONDS = 60.0
-
-
-class ApiCallError(ExecutionError):
-    """A call a component made was refused: the task fails with the API's own message."""
-
-    def __init__(self, message: str, code: int = code_pb2.INVALID_ARGUMENT) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class VertexApi:
