@@ -202,7 +202,12 @@ class LocalRunner:
         return self._pipeline_run(name, resource, context)
 
     def _model_of(self, job: Mapping[str, Any]) -> JsonDict:
-        """The model version the job names: its `@version`/`@alias`, else the version resolved at creation."""
+        """The model version the job names: its `@version`/`@alias`, else the version resolved at creation; or the
+        job's `unmanagedContainerModel`."""
+        unmanaged = job.get("unmanagedContainerModel")
+        if not job.get("model") and isinstance(unmanaged, dict):
+            # A model that is not in the registry (GCPC's unmanaged_container_model): its files and container.
+            return {"displayName": str(job.get("displayName") or "model"), **unmanaged}
         reference = str(job.get("model", ""))
         version = job.get("modelVersionId")
         if "@" not in reference and version:

@@ -120,3 +120,23 @@ def collecting() -> None:
     with dsl.ParallelFor(items=[{"word": "x", "n": 1}, {"word": "y", "n": 2}], parallelism=2) as item:
         echoed = echo(text=item.word).set_caching_options(False)
     join(texts=dsl.Collected(echoed.output)).set_caching_options(False)
+
+
+@dsl.pipeline(name="unmanaged-predict")
+def unmanaged_predict(model_dir: str, instances: str, predictions_prefix: str) -> None:
+    from google_cloud_pipeline_components.types import artifact_types
+    from google_cloud_pipeline_components.v1.batch_predict_job import ModelBatchPredictOp
+
+    model = dsl.importer(
+        artifact_uri=model_dir,
+        artifact_class=artifact_types.UnmanagedContainerModel,
+        metadata={"containerSpec": {"imageUri": "us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-0:latest"}},
+    )
+    ModelBatchPredictOp(
+        job_display_name="unmanaged",
+        unmanaged_container_model=model.outputs["artifact"],
+        gcs_source_uris=[instances],
+        gcs_destination_output_uri_prefix=predictions_prefix,
+        instances_format="jsonl",
+        machine_type="n1-standard-2",
+    )

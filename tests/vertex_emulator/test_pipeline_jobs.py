@@ -470,3 +470,20 @@ def test_a_loop_over_dicts_collects_its_outputs(local: Emulator, tmp_path: Path)
     job = _finished(local, _submit(local, kfp_pipelines.collecting, tmp_path))
     assert job["state"] == "PIPELINE_STATE_SUCCEEDED", job.get("error")
     assert _tasks(job)["join"]["execution"]["metadata"]["output:Output"] == "x,y"
+
+
+def test_batch_prediction_with_an_unmanaged_container_model(local: Emulator, tmp_path: Path) -> None:
+    import joblib
+    from sklearn.tree import DecisionTreeClassifier
+
+    joblib.dump(DecisionTreeClassifier().fit([[0, 0, 0, 0], [9, 9, 9, 9]], ["low", "high"]), tmp_path / "m.joblib")
+    local.storage.write_bytes("gs://pipelines/unmanaged/model.joblib", (tmp_path / "m.joblib").read_bytes())
+    name = _submit(local, kfp_pipelines.unmanaged_predict, tmp_path, model_dir="gs://pipelines/unmanaged",
+                   instances=PARAMETERS["instances"], predictions_prefix="gs://pipelines/unmanaged-predictions")
+    job = _finished(local, name)
+    assert job["state"] == "PIPELINE_STATE_SUCCEEDED", job.get("error")
+    output_dir = _tasks(job)["model-batch-predict"]["outputs"]["gcs_output_directory"]["artifacts"][0]["uri"]
+    results = [u for u in local.storage.list(output_dir + "/") if "prediction.results" in u]
+    lines = [json.loads(line) for u in results for line in local.storage.read_text(u).splitlines() if line]
+    assert len(lines) == len([line for line in (DATA / "instances.jsonl").read_text().splitlines() if line])
+    assert {line["prediction"] for line in lines} <= {"low", "high"}
