@@ -90,9 +90,10 @@ def inner(text: str) -> str:
 def branching(side: str = "heads") -> None:
     coin = echo(text=side).set_caching_options(False)
     with dsl.If(coin.output == "heads"):
-        echo(text="was heads").set_caching_options(False)
+        heads = echo(text="was heads").set_caching_options(False)
     with dsl.Else():
-        echo(text="was tails").set_caching_options(False)
+        tails = echo(text="was tails").set_caching_options(False)
+    describe(words=1).set_display_name("after-branch").after(echo(text=dsl.OneOf(heads.output, tails.output)))
     nested = inner(text="from the nested pipeline")
     describe(words=2).after(nested)
     with dsl.ParallelFor(items=["a", "b"]) as item:

@@ -408,8 +408,10 @@ def test_conditions_nested_pipelines_and_loops(local: Emulator, tmp_path: Path) 
     assert under("inner") == [("echo", "SUCCEEDED")]
     inner = next(d for d in details if d["taskName"] == "inner")
     assert inner["execution"]["metadata"]["output:Output"] == "from the nested pipeline"
-    assert under("for-loop-5") == [("echo-4", "SUCCEEDED"), ("echo-4", "SUCCEEDED")]
-    looped = [d for d in details if d["taskName"] == "echo-4"]
+    oneof = next(d for d in details if d["taskName"] == "echo-4")  # dsl.OneOf of the two branches
+    assert oneof["execution"]["metadata"]["input:text"] == "was tails"
+    assert under("for-loop-5") == [("echo-5", "SUCCEEDED"), ("echo-5", "SUCCEEDED")]
+    looped = [d for d in details if d["taskName"] == "echo-5"]
     assert sorted(d["execution"]["metadata"]["output:Output"] for d in looped) == ["a", "b"]
     assert all(by_id[d["parentTaskId"]]["taskName"] == "for-loop-5" for d in looped)
 

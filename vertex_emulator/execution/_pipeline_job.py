@@ -498,15 +498,20 @@ def _dag_outputs(dag: Mapping[str, Any], results: Mapping[str, TaskResult]) -> T
     """A sub-DAG's outputs: what its `outputs` select from its tasks' outputs (a branch not taken gives none)."""
     result = TaskResult()
     for key, selector in dag.get("outputs", {}).get("parameters", {}).items():
-        source = selector.get("valueFromParameter", {})
-        produced = results.get(str(source.get("producerSubtask")), TaskResult()).parameters
-        if source.get("outputParameterKey") in produced:
-            result.parameters[key] = produced[source["outputParameterKey"]]
+        # One source, or (dsl.OneOf) the first of several branches that gave it.
+        oneof = selector.get("valueFromOneof", {}).get("parameterSelectors")
+        sources = oneof or [selector.get("valueFromParameter", {})]
+        for source in sources:
+            produced = results.get(str(source.get("producerSubtask")), TaskResult()).parameters
+            if source.get("outputParameterKey") in produced:
+                result.parameters[key] = produced[source["outputParameterKey"]]
+                break
     for key, selector in dag.get("outputs", {}).get("artifacts", {}).items():
-        for source in selector.get("artifactSelectors", []):
+        for source in selector.get("artifactSelectors", []):  # several: dsl.OneOf, the first branch that gave it
             produced = results.get(str(source.get("producerSubtask")), TaskResult()).artifacts
             if produced.get(source.get("outputArtifactKey", "")):
                 result.artifacts[key] = produced[source["outputArtifactKey"]]
+                break
     return result
 
 
