@@ -17,7 +17,15 @@ from pulumi.output import Unknown
 
 from vertex_resources import SpecError
 from vertex_resources.providers._inputs import check_problems
-from vertex_resources.specs import PipelineFailurePolicy, PipelineJobDefinition, compile_pipeline
+from vertex_resources.specs import (
+    ApiModel,
+    InputArtifact,
+    PipelineFailurePolicy,
+    PipelineJobDefinition,
+    PipelineRuntimeConfig,
+    compile_pipeline,
+)
+from vertex_resources.specs._base import change_of
 
 from .cases import with_change
 
@@ -475,3 +483,24 @@ def test_a_pipeline_of_loops_conditions_and_nested_pipelines_passes() -> None:
     assert len([name for name, c in ir["components"].items() if "dag" in c]) >= 3  # DAGs inside DAGs
     spec = PipelineJobDefinition.parse({"pipeline_spec": ir, "runtime_config": {"gcs_output_directory": "gs://a-b"}})
     assert spec.to_api()["pipelineSpec"] == ir
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        (PipelineJobDefinition, "PipelineJob"),
+        (PipelineRuntimeConfig, "PipelineJob.RuntimeConfig"),
+        (InputArtifact, "PipelineJob.RuntimeConfig.InputArtifact"),
+    ],
+)
+def test_every_field_sent_is_a_field_of_the_v1_message(model: type[ApiModel], message: str) -> None:
+    from google.cloud import aiplatform_v1
+
+    found: Any = aiplatform_v1
+    for part in message.split("."):
+        found = getattr(found, part)
+    proto_fields = found.pb().DESCRIPTOR.fields_by_name
+    for name, info in model.model_fields.items():
+        change = change_of(info)
+        if change is None or change.in_body:
+            assert name in proto_fields, f"{model.__name__}.{name} is not a field of {message}"
