@@ -128,6 +128,7 @@ class ProgramConfig(BaseModel):
     bucket_force_destroy: Annotated[bool, _key("bucketForceDestroy")] = False
     delete_artifacts: Annotated[bool, _key("deleteArtifacts")] = False
     deployer_member: Annotated[str | None, _key("deployerMember")] = None
+    flow: Annotated[Literal["resources", "pipeline"], _key("flow")] = "resources"
 
     # --- reading ------------------------------------------------------------------------------------------------
     @classmethod
@@ -224,6 +225,14 @@ class ProgramConfig(BaseModel):
     @property
     def predictions_output_uri(self) -> str:
         return f"gs://{self.output_bucket}/{self.name_prefix}/predictions"
+
+    @property
+    def pipeline_root_uri(self) -> str:
+        return f"gs://{self.output_bucket}/{self.name_prefix}/pipeline-root"
+
+    @property
+    def pipeline_output_uri(self) -> str:
+        return f"gs://{self.output_bucket}/{self.name_prefix}/pipeline"
 
 
 def _problems(error: ValidationError) -> Iterator[tuple[str, str]]:

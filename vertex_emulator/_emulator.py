@@ -164,7 +164,7 @@ class Emulator:
         backend.endpoint = f"http://{self.host}:{api.port}"
         if self._runner_factory is not None:
             backend.runner = self._runner_factory(
-                RunnerContext(jobs, storage, self.data_dir, backend.storage_host, scheduled)
+                RunnerContext(jobs, storage, self.data_dir, backend.storage_host, scheduled, backend.endpoint)
             )
         api.start()
         return self

@@ -23,6 +23,7 @@ from vertex_emulator._store import (
     HYPERPARAMETER_TUNING_JOBS,
     MODELS,
     NOUNS,
+    PIPELINE_JOBS,
     TRAINING_PIPELINES,
     Record,
     Store,
@@ -33,7 +34,7 @@ from vertex_emulator.runners import JobKind, JobRunner, JobTicket
 _log = logging.getLogger(__name__)
 JsonDict = dict[str, Any]
 
-JOB_KINDS = (TRAINING_PIPELINES, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS, BATCH_PREDICTION_JOBS)
+JOB_KINDS = (TRAINING_PIPELINES, CUSTOM_JOBS, HYPERPARAMETER_TUNING_JOBS, BATCH_PREDICTION_JOBS, PIPELINE_JOBS)
 
 _TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "PARTIALLY_SUCCEEDED"}
 _ACTIVE = {"QUEUED", "PENDING", "RUNNING", "PAUSED", "UPDATING"}
@@ -59,7 +60,7 @@ def _close_trials(body: JsonDict, now: str) -> JsonDict:
 
 
 def _prefix(kind: str) -> str:
-    return "PIPELINE_STATE_" if kind == TRAINING_PIPELINES else "JOB_STATE_"
+    return "PIPELINE_STATE_" if kind in (TRAINING_PIPELINES, PIPELINE_JOBS) else "JOB_STATE_"
 
 
 def state_of(record: Record) -> str:
@@ -99,12 +100,22 @@ class JobLifecycle:
 
     # -- server side ---------------------------------------------------------------------------------
     def create(
-        self, tx: Transaction, kind: str, location: str, body: JsonDict, internal: JsonDict | None = None
+        self,
+        tx: Transaction,
+        kind: str,
+        location: str,
+        body: JsonDict,
+        internal: JsonDict | None = None,
+        resource_id: str | None = None,
     ) -> Record:
+        """A new job named `resource_id` (a pipeline job's caller-chosen id) or a fresh numeric id."""
         now = now_timestamp()
         body = with_job_defaults(kind, {k: v for k, v in body.items() if k not in _RESERVED})
         body.update(
-            name=f"{location}/{kind}/{new_id()}", state=_prefix(kind) + "PENDING", createTime=now, updateTime=now
+            name=f"{location}/{kind}/{resource_id or new_id()}",
+            state=_prefix(kind) + "PENDING",
+            createTime=now,
+            updateTime=now,
         )
         return tx.create(kind, body["name"], location, body, internal)
 

@@ -2,6 +2,7 @@
 
 Filters understood (AIP-160 subset the real API documents for these lists):
     display_name="x"   displayName="x"   labels.team=ml   labels.team:*   state=JOB_STATE_SUCCEEDED
+    create_time>"2026-01-01T00:00:00Z"   (also <, <=, >=: times as instants, numbers as numbers)
 joined with AND; `=` and `!=` compare, `:` tests presence (`:*`) or equality. Anything else is
 INVALID_ARGUMENT, so a typo in a filter never silently matches everything.
 """
@@ -12,6 +13,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from vertex_emulator._errors import InvalidArgument
@@ -24,7 +26,7 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
 _TERM = re.compile(
-    r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_./-]+)?)\s*(?P<op>!=|=|:)\s*"
+    r"\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_./-]+)?)\s*(?P<op>!=|<=|>=|=|:|<|>)\s*"
     r'(?P<value>"(?:[^"\\]|\\.)*"|[^\s"]+)\s*'
 )
 _AND = re.compile(r"\s*\bAND\s+", re.IGNORECASE)
@@ -72,7 +74,31 @@ def _value(raw: str, text: str) -> str:
     return str(value)
 
 
+def _ordered(value: Any) -> Any:
+    """A value as it orders: RFC 3339 times as instants, numbers as numbers, else the text."""
+    text = str(value if value is not None else "")
+    try:
+        return (0, datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        pass
+    try:
+        return (0, float(text))
+    except ValueError:
+        return (1, text)
+
+
+_ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+}
+
+
 def _comparison(getter: Callable[[JsonDict], Any], op: str, value: str) -> Predicate:
+    if op in _ORDERINGS:
+        bound, compare = _ordered(value), _ORDERINGS[op]
+        return lambda body: getter(body) is not None and compare(_ordered(getter(body)), bound)
     if op == ":" and value == "*":
         return lambda body: getter(body) is not None
     if op == "!=":

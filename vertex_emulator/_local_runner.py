@@ -9,6 +9,9 @@
   backing job carries the logs or the trials; the server uploads the model from the artifact URI the run
   found (an empty model directory fails the pipeline).
 - BatchPredictionJob: the model version the job names (`modelVersionId`), streamed in batches.
+- PipelineJob: the compiled KFP pipeline's DAG, task by task; container tasks and GCPC's Vertex components
+  create their CustomJobs, models and batch prediction jobs through the emulator's own API
+  (`execution._pipeline_job`, `execution._kfp_tasks`); `jobDetail.taskDetails` follows the run.
 
 A kind whose timing was set through the control plane (`config/jobs`) goes to the scheduled runner, so tests
 can hold a job in a state; cancels of jobs this runner does not run (those, and backing jobs cancelled
@@ -41,6 +44,7 @@ from vertex_emulator.execution import (
     ImageRegistry,
     ObjectNotFoundError,
     Outcome,
+    PipelineJobRun,
     PipelineOutcome,
     ProcessLedger,
     RunState,
@@ -49,6 +53,7 @@ from vertex_emulator.execution import (
     TrainingRun,
     TuningObserver,
     TuningRun,
+    VertexApi,
     close_ledger,
     open_ledger,
 )
@@ -186,10 +191,23 @@ class LocalRunner:
             return TuningRun(resource, context, observer=observer)
         if kind is JobKind.BATCH_PREDICTION_JOB:
             return BatchPredictionRun(resource, self._model_of(resource), context)
+        if kind is JobKind.PIPELINE_JOB:
+            return PipelineJobRun(
+                resource,
+                context,
+                VertexApi(self._context.api_endpoint),
+                on_detail=lambda detail: self._events.update(name, {"jobDetail": detail}),
+                cache_dir=self._context.data_dir / "pipeline-cache",
+            )
         return self._pipeline_run(name, resource, context)
 
     def _model_of(self, job: Mapping[str, Any]) -> JsonDict:
-        """The model version the job names: its `@version`/`@alias`, else the version resolved at creation."""
+        """The model version the job names: its `@version`/`@alias`, else the version resolved at creation; or the
+        job's `unmanagedContainerModel`."""
+        unmanaged = job.get("unmanagedContainerModel")
+        if not job.get("model") and isinstance(unmanaged, dict):
+            # A model that is not in the registry (GCPC's unmanaged_container_model): its files and container.
+            return {"displayName": str(job.get("displayName") or "model"), **unmanaged}
         reference = str(job.get("model", ""))
         version = job.get("modelVersionId")
         if "@" not in reference and version:

@@ -19,6 +19,8 @@ _LOCATION = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 _MODEL_ID = re.compile(r"^[a-z_][a-z0-9_-]{0,62}$")
 _ALIAS = re.compile(r"^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$")
 _NUMERIC_ID = re.compile(r"^[0-9]{1,19}$")  # the API's ids are int64 numbers
+# A pipeline job's id is chosen by its caller (the SDK: `<pipeline name>-<timestamp>`), else a number.
+PIPELINE_JOB_ID = re.compile(r"^[a-z][-a-z0-9]{0,127}$")
 
 
 def project_number(project: str) -> str:
@@ -70,6 +72,8 @@ def check_resource_id(noun: str, resource_id: str) -> None:
         valid = bool(_NUMERIC_ID.match(model_id) or _MODEL_ID.match(model_id)) and (
             not sep or bool(_NUMERIC_ID.match(version) or _ALIAS.match(version))
         )
+    elif noun == "PipelineJob":
+        valid = bool(PIPELINE_JOB_ID.match(resource_id) or _NUMERIC_ID.match(resource_id))
     else:
         valid = bool(_NUMERIC_ID.match(resource_id))
     if not valid:

@@ -29,6 +29,7 @@ TRAINING_PIPELINES = "trainingPipelines"
 CUSTOM_JOBS = "customJobs"
 HYPERPARAMETER_TUNING_JOBS = "hyperparameterTuningJobs"
 BATCH_PREDICTION_JOBS = "batchPredictionJobs"
+PIPELINE_JOBS = "pipelineJobs"
 MODELS = "models"  # model-level bookkeeping (version counter); the served bodies are the versions
 MODEL_VERSIONS = "modelVersions"
 OPERATIONS = "operations"
@@ -40,6 +41,7 @@ NOUNS = {
     CUSTOM_JOBS: "CustomJob",
     HYPERPARAMETER_TUNING_JOBS: "HyperparameterTuningJob",
     BATCH_PREDICTION_JOBS: "BatchPredictionJob",
+    PIPELINE_JOBS: "PipelineJob",
     MODELS: "Model",
     MODEL_VERSIONS: "Model",
     OPERATIONS: "Operation",
@@ -51,6 +53,7 @@ MESSAGE_TYPES: dict[str, type[Message] | None] = {
     CUSTOM_JOBS: _protos.CUSTOM_JOB,
     HYPERPARAMETER_TUNING_JOBS: _protos.HYPERPARAMETER_TUNING_JOB,
     BATCH_PREDICTION_JOBS: _protos.BATCH_PREDICTION_JOB,
+    PIPELINE_JOBS: _protos.PIPELINE_JOB,
     MODELS: None,
     MODEL_VERSIONS: _protos.MODEL,
     OPERATIONS: _protos.OPERATION,

@@ -73,7 +73,7 @@ class ControlClient:
         cancel_seconds: float = 0.0,
     ) -> JsonDict:
         """How the scheduled runner plays jobs of `kind` ("*" for all; or trainingPipelines, customJobs,
-        hyperparameterTuningJobs, batchPredictionJobs): mode instant | delay (`seconds`) | hold (until
+        hyperparameterTuningJobs, batchPredictionJobs, pipelineJobs): mode instant | delay (`seconds`) | hold (until
         `release`), then outcome succeed | fail; cancelled jobs stay CANCELLING for `cancel_seconds`."""
         payload: JsonDict = {
             "kind": kind,

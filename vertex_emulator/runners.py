@@ -17,7 +17,8 @@ Two runners ship with the package:
 - `ScheduledRunner` (`Emulator(runner="scheduled")`): jobs run on a schedule set per kind (instant, after N
   seconds, or held until `release`), then succeed or fail as configured. Tuning jobs get synthetic trials (one
   per `maxTrialCount`, spread over the parameter ranges, with metric value `trial number / trial count`), each
-  with a trial custom job; batch prediction jobs get an output directory and zero counts. Nothing really runs.
+  with a trial custom job; batch prediction jobs get an output directory and zero counts; pipeline jobs get a
+  SUCCEEDED task detail per task of their root DAG. Nothing really runs.
 
 Another runner plugs in through `Emulator(runner_factory=...)`: a callable receiving a `RunnerContext` (events,
 storage, data dir, the scheduled runner for delegation) and returning a `JobRunner`.
@@ -62,6 +63,7 @@ class JobKind(str, Enum):
     CUSTOM_JOB = "customJobs"
     HYPERPARAMETER_TUNING_JOB = "hyperparameterTuningJobs"
     BATCH_PREDICTION_JOB = "batchPredictionJobs"
+    PIPELINE_JOB = "pipelineJobs"
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class RunnerContext:
     data_dir: Path
     storage_host: str
     scheduled: ScheduledRunner
+    api_endpoint: str = ""  # the emulator's own API, for what a pipeline's tasks create
 
 
 RunnerFactory = Callable[[RunnerContext], JobRunner]
@@ -284,6 +287,8 @@ class ScheduledRunner:
         elif ticket.kind is JobKind.BATCH_PREDICTION_JOB:
             model = self._events.get(str(ticket.resource.get("model", ""))) or {}
             fields = _prediction_outputs(ticket.resource, str(model.get("displayName", "model")))
+        elif ticket.kind is JobKind.PIPELINE_JOB:
+            fields = {"jobDetail": _pipeline_detail(ticket.resource)}
         self._events.succeeded(name, fields)
 
     def _trials(self, job_name: str, job: Mapping[str, Any]) -> list[JsonDict]:
@@ -353,6 +358,17 @@ def _prediction_outputs(job: Mapping[str, Any], model_display_name: str) -> Json
         directory = f"{destination.rstrip('/')}/prediction-{model_display_name}-{stamp}"
         fields["outputInfo"] = {"gcsOutputDirectory": directory}
     return fields
+
+
+def _pipeline_detail(job: Mapping[str, Any]) -> JsonDict:
+    """Synthetic task details of a pipeline job that succeeded: its root DAG and each of its tasks SUCCEEDED."""
+    spec = job.get("pipelineSpec", {})
+    tasks = spec.get("root", {}).get("dag", {}).get("tasks", {})
+    now = _now()
+    root = {"taskId": "1", "taskName": str(spec.get("pipelineInfo", {}).get("name", "pipeline"))}
+    details = [root, *({"taskId": str(i), "taskName": str(t), "parentTaskId": "1"} for i, t in enumerate(tasks, 2))]
+    return {"taskDetails": [{**d, "state": "SUCCEEDED", "createTime": now, "startTime": now, "endTime": now}
+                            for d in details]}
 
 
 def _now() -> str:

@@ -1,9 +1,9 @@
 """Vertex AI training, tuning and batch prediction as Pulumi resources.
 
 The resources (``Dataset``, ``TrainingPipeline``, ``CustomJob``, ``HyperparameterTuningJob``, ``Model``,
-``BatchPredictionJob``) take typed ``<Kind>Args``; ``vertex_resources.specs`` holds the typed, validated specs;
-``vertex_resources.outputs`` the shapes of the structured outputs (``best_trial``, ``trials``, ``completion_stats``,
-``error``) and the batch formats.
+``BatchPredictionJob``, ``PipelineJob``) take typed ``<Kind>Args``; ``vertex_resources.specs`` holds the typed,
+validated specs; ``vertex_resources.outputs`` the shapes of the structured outputs (``best_trial``, ``trials``,
+``completion_stats``, ``error``, ``output_artifacts``) and the batch formats.
 """
 
 from . import outputs, specs
@@ -28,6 +28,7 @@ from .outputs import (
     JobErrorOutput,
     MeasurementOutput,
     MetricValueOutput,
+    PipelineArtifactOutput,
     PredictionsFormat,
     TrialOutput,
     TrialParameterOutput,
@@ -45,6 +46,8 @@ from .providers import (
     HyperparameterTuningJobArgs,
     Model,
     ModelArgs,
+    PipelineJob,
+    PipelineJobArgs,
     TrainingPipeline,
     TrainingPipelineArgs,
 )
@@ -74,6 +77,9 @@ __all__ = [
     "Model",
     "ModelArgs",
     "NotFoundError",
+    "PipelineArtifactOutput",
+    "PipelineJob",
+    "PipelineJobArgs",
     "PredictionsFormat",
     "Problem",
     "ResourceFailed",

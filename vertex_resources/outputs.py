@@ -24,6 +24,7 @@ __all__ = [
     "JobErrorOutput",
     "MeasurementOutput",
     "MetricValueOutput",
+    "PipelineArtifactOutput",
     "PredictionsFormat",
     "TrialOutput",
     "TrialParameterOutput",
@@ -91,3 +92,14 @@ class CompletionStatsOutput(TypedDict, total=False):
     successful_count: str
     failed_count: str
     incomplete_count: str
+
+
+class PipelineArtifactOutput(TypedDict, total=False):
+    """An output artifact of a PipelineJob's task (``output_artifacts[task][output key]`` is a list of these)."""
+
+    uri: str
+    """Where the artifact is: a gs:// path, or the API URL of a Vertex AI resource (a model, a job)."""
+    schema_title: str
+    """Its type: ``system.Model``, ``google.VertexModel``, ``google.VertexBatchPredictionJob`` ..."""
+    resource_name: str
+    """For an artifact that is a Vertex AI resource: its name (``projects/.../models/ID`` ...)."""

@@ -16,6 +16,7 @@ from .providers import (
     DatasetProvider,
     HyperparameterTuningJobProvider,
     ModelProvider,
+    PipelineJobProvider,
     TrainingPipelineProvider,
 )
 from .providers._provider import VertexProvider
@@ -33,6 +34,7 @@ PROVIDERS: tuple[type[VertexProvider], ...] = (
     HyperparameterTuningJobProvider,
     ModelProvider,
     BatchPredictionJobProvider,
+    PipelineJobProvider,
 )
 _EFFECT = {
     FieldKind.REPLACE: "replaces the resource",

@@ -126,6 +126,53 @@ def batch_prediction_job(model: str, display_name: str = "predict", **extra: Any
     }
 
 
+def pipeline_spec(message: str = "hello") -> dict[str, Any]:
+    """A one-task compiled KFP pipeline (IR as kfp 2 writes it) whose task runs a shell command."""
+    return {
+        "pipelineInfo": {"name": "tiny"},
+        "schemaVersion": "2.1.0",
+        "sdkVersion": "kfp-2.17.3",
+        "root": {
+            "dag": {
+                "tasks": {
+                    "say": {
+                        "componentRef": {"name": "comp-say"},
+                        "inputs": {"parameters": {"text": {"componentInputParameter": "text"}}},
+                        "taskInfo": {"name": "say"},
+                    }
+                }
+            },
+            "inputDefinitions": {"parameters": {"text": {"parameterType": "STRING", "defaultValue": message}}},
+        },
+        "components": {
+            "comp-say": {
+                "executorLabel": "exec-say",
+                "inputDefinitions": {"parameters": {"text": {"parameterType": "STRING"}}},
+            }
+        },
+        "deploymentSpec": {
+            "executors": {
+                "exec-say": {
+                    "container": {
+                        "image": "python:3.11",
+                        "command": ["sh", "-c", "echo \"$0\""],
+                        "args": ["{{$.inputs.parameters['text']}}"],
+                    }
+                }
+            }
+        },
+    }
+
+
+def pipeline_job(display_name: str = "pipeline", **extra: Any) -> dict[str, Any]:
+    return {
+        "display_name": display_name,
+        "pipeline_spec": pipeline_spec(),
+        "runtime_config": {"gcs_output_directory": "gs://bucket/pipeline-root"},
+        **extra,
+    }
+
+
 JobState = aiplatform_v1.JobState
 PipelineState = aiplatform_v1.PipelineState
 

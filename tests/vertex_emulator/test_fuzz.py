@@ -69,6 +69,7 @@ def valid_bodies() -> dict[str, dict[str, Any]]:
         "CreateBatchPredictionJob": rest_json(
             aiplatform_v1.BatchPredictionJob, bodies.batch_prediction_job("projects/p/locations/us-central1/models/1")
         ),
+        "CreatePipelineJob": rest_json(aiplatform_v1.PipelineJob, bodies.pipeline_job()),
         "UploadModel": {"model": rest_json(aiplatform_v1.Model, {**model, "artifact_uri": "gs://bucket/m/"})},
         "UpdateModel": {"displayName": "renamed", "description": "d"},
         "MergeVersionAliases": {"versionAliases": ["gold", "-silver"]},
@@ -98,6 +99,9 @@ def seed(emulator: Emulator) -> Seeds:
     prediction = clients.job.create_batch_prediction_job(
         parent=parent, batch_prediction_job=bodies.batch_prediction_job(uploaded.model)
     )
+    pipeline_job = clients.pipeline.create_pipeline_job(
+        parent=parent, pipeline_job=bodies.pipeline_job(), pipeline_job_id="fuzz-pipeline"
+    )
     operation = clients.dataset.delete_dataset(
         name=clients.dataset.create_dataset(parent=parent, dataset=bodies.dataset("gone")).result(timeout=10).name
     )
@@ -108,7 +112,9 @@ def seed(emulator: Emulator) -> Seeds:
             "project": ["test-project", project],
             "location": ["us-central1", "europe-west4"],
             "dataset": [dataset.name.rsplit("/", 1)[1]],
-            "job": [r.rsplit("/", 1)[1] for r in (held.name, done.name, pipeline.name, prediction.name)],
+            "job": [
+                r.rsplit("/", 1)[1] for r in (held.name, done.name, pipeline.name, prediction.name, pipeline_job.name)
+            ],
             "model": [model_id, f"{model_id}@1", f"{model_id}@gold", f"{model_id}@9"],
             "name": [operation.operation.name],
             "owner": [parent, dataset.name],
@@ -238,7 +244,8 @@ def body_of(draw: st.DrawFn, route: Route) -> bytes:
 
 
 QUERY_KEYS = st.sampled_from(
-    ["filter", "pageSize", "pageToken", "updateMask", "timeout", "$alt", "readMask", "x", "filter", "pageSize"]
+    ["filter", "pageSize", "pageToken", "updateMask", "timeout", "$alt", "readMask", "x", "filter", "pageSize",
+     "pipelineJobId"]
 )
 QUERY_VALUES = st.one_of(
     TEXT,

@@ -9,6 +9,7 @@ from vertex_emulator._handlers import (
     hyperparameter_tuning_jobs,
     models,
     operations,
+    pipeline_jobs,
     training_pipelines,
 )
 from vertex_emulator._routing import Route
@@ -19,6 +20,7 @@ ROUTES: list[Route] = [
     *custom_jobs.ROUTES,
     *hyperparameter_tuning_jobs.ROUTES,
     *batch_prediction_jobs.ROUTES,
+    *pipeline_jobs.ROUTES,
     *models.ROUTES,
     *operations.ROUTES,
 ]

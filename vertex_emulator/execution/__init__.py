@@ -16,6 +16,7 @@ reports an ``Outcome`` whose ``error`` and ``resource_fields()`` go straight ont
 
     BatchPredictionRun(batch_prediction_job, model, context).start(on_done=...)
     TrainingPipelineRun(pipeline, context, dataset=dataset, items=items)   # export + task + model location
+    PipelineJobRun(pipeline_job, context, VertexApi(endpoint), on_detail=...)  # a compiled KFP pipeline's DAG
 
 Errors (``ExecutionError`` and subclasses) never escape a run: they end it FAILED with their ``code``.
 """
@@ -37,12 +38,14 @@ from ._images import CONFIG_ENV_VAR, DEFAULT_MAPPINGS, ImageMapping, ImageRegist
 from ._ledger import JOB_ENV, LEDGER_DIR, ProcessLedger, close_ledger, open_ledger, stop_orphaned_processes
 from ._object_store import DirectoryObjectStore, ObjectStore, expand_uris, join_uri, split_gcs_uri
 from ._pipeline import PipelineOutcome, TrainingPipelineRun
+from ._pipeline_job import PipelineJobOutcome, PipelineJobRun
 from ._prediction import DEFAULT_BATCH_SIZE, BatchPredictionOutcome, BatchPredictionRun
 from ._run import BackgroundRun, Outcome, RunState
 from ._splits import DataSplit, split_items, split_rows
 from ._study import suggestions
 from ._training import TrainingOutcome, TrainingRun
 from ._tuning import TuningObserver, TuningOutcome, TuningRun
+from ._vertex_api import VertexApi
 
 __all__ = [
     "CONFIG_ENV_VAR",
@@ -69,6 +72,8 @@ __all__ = [
     "ObjectNotFoundError",
     "ObjectStore",
     "Outcome",
+    "PipelineJobOutcome",
+    "PipelineJobRun",
     "PipelineOutcome",
     "ProcessLedger",
     "RunState",
@@ -79,6 +84,7 @@ __all__ = [
     "TuningOutcome",
     "TuningRun",
     "UnsupportedError",
+    "VertexApi",
     "annotation_type",
     "close_ledger",
     "expand_uris",

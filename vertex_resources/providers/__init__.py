@@ -8,6 +8,7 @@ from .custom_job import CustomJob, CustomJobProvider
 from .dataset import Dataset, DatasetProvider
 from .hyperparameter_tuning_job import HyperparameterTuningJob, HyperparameterTuningJobProvider
 from .model import Model, ModelProvider
+from .pipeline_job import PipelineJob, PipelineJobProvider
 from .training_pipeline import TrainingPipeline, TrainingPipelineProvider
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "HyperparameterTuningJobProvider",
     "Model",
     "ModelProvider",
+    "PipelineJob",
+    "PipelineJobProvider",
     "TrainingPipeline",
     "TrainingPipelineProvider",
     *_args.__all__,

@@ -39,7 +39,16 @@ from .dataset import (
     TabularGcsSource,
 )
 from .diff import SpecDiff, diff_specs, field_changes
-from .enums import AcceleratorType, Algorithm, GoalType, JobState, MeasurementSelectionType, PipelineState, ScaleType
+from .enums import (
+    AcceleratorType,
+    Algorithm,
+    GoalType,
+    JobState,
+    MeasurementSelectionType,
+    PipelineFailurePolicy,
+    PipelineState,
+    ScaleType,
+)
 from .hyperparameter_tuning_job import HyperparameterTuningJobDefinition
 from .job import (
     ContainerSpec,
@@ -54,6 +63,7 @@ from .job import (
     WorkerPoolSpec,
 )
 from .model import ModelContainerSpec, ModelDefinition, ModelToUpload, Port, PredictSchemata
+from .pipeline_job import InputArtifact, PipelineJobDefinition, PipelineRuntimeConfig, compile_pipeline
 from .study import (
     CategoricalValueSpec,
     DiscreteValueSpec,
@@ -105,6 +115,7 @@ __all__ = [
     "HyperparameterTuningJobDefinition",
     "HyperparameterTuningTask",
     "ImportDataConfig",
+    "InputArtifact",
     "InputDataConfig",
     "InstanceConfig",
     "IntegerValueSpec",
@@ -120,6 +131,9 @@ __all__ = [
     "ModelToUpload",
     "OutputInfo",
     "ParameterSpec",
+    "PipelineFailurePolicy",
+    "PipelineJobDefinition",
+    "PipelineRuntimeConfig",
     "PipelineState",
     "Port",
     "PredefinedSplit",
@@ -140,6 +154,7 @@ __all__ = [
     "TrialParameter",
     "WorkerPoolSpec",
     "cluster",
+    "compile_pipeline",
     "container_job",
     "diff_specs",
     "field_changes",

@@ -32,7 +32,9 @@ _MESSAGES = {
     "TrialParameter": "Trial.Parameter",
     "MetricValue": "Measurement.Metric",
     "ModelToUpload": "Model",
-    "HyperparameterTuningTask": "HyperparameterTuningJob",  # the tuning task schema repeats the job's fields
+    "HyperparameterTuningTask": "HyperparameterTuningJob",
+    "PipelineRuntimeConfig": "PipelineJob.RuntimeConfig",
+    "InputArtifact": "PipelineJob.RuntimeConfig.InputArtifact",  # the tuning task schema repeats the job's fields
 }
 
 

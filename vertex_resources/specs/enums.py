@@ -22,6 +22,8 @@ __all__ = [
     "JobState",
     "MeasurementSelectionType",
     "MeasurementSelectionTypeField",
+    "PipelineFailurePolicy",
+    "PipelineFailurePolicyField",
     "PipelineState",
     "ScaleType",
     "ScaleTypeField",
@@ -87,6 +89,12 @@ class PipelineState(ApiEnum):
     PIPELINE_STATE_PAUSED = 8
 
 
+class PipelineFailurePolicy(ApiEnum):
+    PIPELINE_FAILURE_POLICY_UNSPECIFIED = 0
+    PIPELINE_FAILURE_POLICY_FAIL_SLOW = 1
+    PIPELINE_FAILURE_POLICY_FAIL_FAST = 2
+
+
 class JobState(ApiEnum):
     JOB_STATE_UNSPECIFIED = 0
     JOB_STATE_QUEUED = 1
@@ -120,3 +128,4 @@ GoalTypeField = Annotated[GoalType, _specified(GoalType), BY_NAME]
 ScaleTypeField = Annotated[ScaleType, _specified(ScaleType), BY_NAME]
 AlgorithmField = Annotated[Algorithm, _specified(Algorithm), BY_NAME]
 MeasurementSelectionTypeField = Annotated[MeasurementSelectionType, _specified(MeasurementSelectionType), BY_NAME]
+PipelineFailurePolicyField = Annotated[PipelineFailurePolicy, _specified(PipelineFailurePolicy), BY_NAME]
