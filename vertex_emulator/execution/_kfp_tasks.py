@@ -23,6 +23,7 @@ metadata, as with KFP's own executor.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,10 @@ class Staging:
                 target = self.path(found)
                 if not found.endswith("/"):
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    self.store.download_to(found, target)
+                    # Beside, then renamed: tasks running at once may fetch the same input.
+                    partial = target.with_name(f".{target.name}.{threading.get_ident()}.partial")
+                    self.store.download_to(found, partial)
+                    partial.replace(target)
 
     def upload(self, uri: str) -> None:
         """Every file the task wrote under the mirror of `uri` back to storage."""

@@ -20,9 +20,10 @@ is scheduled, with its state, times, error, input and output artifacts (gs:// UR
 - Sub-DAGs: a nested pipeline runs its DAG under its own task detail (its outputs from `dag.outputs`); a
   condition (`dsl.If` / `dsl.Elif` / `dsl.Else`, a `triggerPolicy.condition`) that does not hold leaves its
   task NOT_TRIGGERED; `dsl.ParallelFor` over a list (of values, or of dicts whose fields the loop selects) runs
-  the loop's DAG once per item, one after the other, its outputs collected (`dsl.Collected`) in item order; an
-  exit handler's task (`dsl.ExitHandler`, trigger strategy ALL_UPSTREAM_TASKS_COMPLETED) runs however its group
-  ended and gets its final status (`dsl.PipelineTaskFinalStatus`). Loops over artifacts fail the task saying so.
+  the loop's DAG once per item, iterations at once up to its parallelism (at most four), its outputs collected
+  (`dsl.Collected`) in item order; an exit handler's task (`dsl.ExitHandler`, trigger strategy
+  ALL_UPSTREAM_TASKS_COMPLETED) runs however its group ended and gets its final status
+  (`dsl.PipelineTaskFinalStatus`). Loops over artifacts fail the task saying so.
 """
 
 from __future__ import annotations
@@ -278,14 +279,16 @@ class PipelineJobRun(BackgroundRun[PipelineJobOutcome]):
         self._update(index, execution=execution_of(task_name, "RUNNING", parameters, {}))
         own_id = self._details[index]["taskId"]
         sub_tasks = component["dag"].get("tasks", {})
-        failed: list[tuple[str, str]] = []
-        levels = []
-        for values in runs:
-            levels.append(_Level(values, artifacts, own_id))
-            failed += self._run_dag(scope, sub_tasks, levels[-1])
-            if self.cancel_requested:
-                self._set(index, ended(self._details[index], "CANCELLED"))
-                return "Cancelled."
+        levels = [_Level(values, artifacts, own_id) for values in runs]
+        # A loop's iterations run at once, at most its parallelism limit (and four) at a time.
+        limit = int(task_spec.get("iteratorPolicy", {}).get("parallelismLimit") or _PARALLEL_TASKS)
+        with ThreadPoolExecutor(max_workers=max(1, min(limit, _PARALLEL_TASKS)),
+                                thread_name_prefix="vertex-pipeline-loop") as pool:
+            outcomes = list(pool.map(lambda each: self._run_dag(scope, sub_tasks, each), levels))
+        failed = [failure for outcome in outcomes for failure in outcome]
+        if self.cancel_requested:
+            self._set(index, ended(self._details[index], "CANCELLED"))
+            return "Cancelled."
         if failed:
             message = (f"Tasks of {task_name} failed: [{', '.join(n for n, _ in failed)}]. "
                        f"Task {failed[0][0]}: {failed[0][1]}")
