@@ -203,6 +203,10 @@ class ReplicaPool:
                 time.sleep(0.01)
             replica.kill()
             replica.connection.close()
+        # SIGKILL is delivered asynchronously: a job reported ended has no replica left.
+        deadline = time.monotonic() + _STOP_SECONDS
+        while any(replica.alive() for replica in self._replicas) and time.monotonic() < deadline:
+            time.sleep(0.01)
         self._replicas = []
 
 
