@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from sklearn.tree import DecisionTreeClassifier
 
-from vertex_emulator.execution import BatchPredictionRun, DirectoryObjectStore, ExecutionContext, RunState
-from vertex_emulator.execution import _replicas
+from vertex_emulator.execution import BatchPredictionRun, DirectoryObjectStore, ExecutionContext, RunState, _replicas
 
 from .test_prediction import SKLEARN_IMAGE, job, lines, put, sklearn_model
 
