@@ -104,7 +104,7 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
             if artifact is not None and replicas > 1 and instances_format in BLOCK_FORMATS:
                 pool = ReplicaPool(
                     replicas, artifact, (instances_format, instance_config), batch_size,
-                    python=self._context.python, log_dir=self._context.logs, cancel=self._cancel_requested,
+                    log_dir=self._context.logs, cancel=self._cancel_requested,
                 )
                 try:
                     cancelled = self._cancel_requested.is_set() or self._stream_replicas(reader, pool, directory)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import io
+import itertools
 import json
 import os
 import queue
@@ -103,7 +104,6 @@ class ReplicaPool:
         parser: tuple[str, dict[str, Any]],
         batch_size: int,
         *,
-        python: str,
         log_dir: Path,
         cancel: threading.Event,
     ) -> None:
@@ -116,7 +116,7 @@ class ReplicaPool:
             for index in range(count):
                 spec = {"model": str(model_path), "parser": list(parser), "batch_size": batch_size,
                         "log": str(log_dir / f"replica-{index}.log")}
-                self._replicas.append(_server.start_replica(python, spec))
+                self._replicas.append(_server.start_replica(spec))
             for index in range(count):
                 self._expect_ready(index)
         except BaseException:
@@ -155,17 +155,18 @@ class ReplicaPool:
                 if self._cancel.is_set():
                     self.incomplete += sum(map(sum, queued))
                     return True
-                for index, replica in enumerate(self._replicas):
-                    while not exhausted and len(queued[index]) < _QUEUED_PER_REPLICA:
-                        block = next(blocks, None)
-                        if block is None:
-                            exhausted = True
-                            break
-                        try:
-                            replica.connection.send(("block", block[0], block[1]))
-                        except OSError:
-                            raise self._gone(index) from None
-                        queued[index].append(block[1].count(b"\n") or 1)
+                for depth, (index, replica) in itertools.product(range(_QUEUED_PER_REPLICA), enumerate(self._replicas)):
+                    if exhausted or len(queued[index]) > depth:
+                        continue  # one block to each replica with room, then a second one to each
+                    block = next(blocks, None)
+                    if block is None:
+                        exhausted = True
+                        continue
+                    try:
+                        replica.connection.send(("block", block[0], block[1]))
+                    except OSError:
+                        raise self._gone(index) from None
+                    queued[index].append(block[1].count(b"\n") or 1)
                 if exhausted and not any(queued):
                     return False
                 for ready in wait(list(by_connection), _POLL_SECONDS):
@@ -238,13 +239,13 @@ class _ReplicaServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._channel: socket.socket | None = None
 
-    def start_replica(self, python: str, spec: dict[str, Any]) -> _Replica:
+    def start_replica(self, spec: dict[str, Any]) -> _Replica:
         ours, theirs = socket.socketpair()
         reply = b""
         try:
             with self._lock:
                 for _ in range(2):  # a server that died (or was killed) is started again, once
-                    channel = self._open(python)
+                    channel = self._open()
                     try:
                         socket.send_fds(channel, [json.dumps(spec).encode()], [theirs.fileno()])
                         reply = channel.recv(_MESSAGE_BYTES)
@@ -262,7 +263,8 @@ class _ReplicaServer:
             )
         return _Replica(int(json.loads(reply)["pid"]), Connection(ours.detach()), str(spec["log"]))
 
-    def _open(self, python: str) -> socket.socket:
+    def _open(self) -> socket.socket:
+        """The channel to a running server; the emulator's own interpreter runs it (replicas run its code)."""
         if self._process is not None and self._process.poll() is None and self._channel is not None:
             return self._channel
         self._close()
@@ -271,13 +273,13 @@ class _ReplicaServer:
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
         try:
             self._process = subprocess.Popen(
-                [python, "-m", "vertex_emulator.execution._replica_server", str(theirs.fileno())],
+                [sys.executable, "-m", "vertex_emulator.execution._replica_server", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONPATH": path},
             )
         except OSError as error:
             ours.close()
-            raise DependencyError(f"The batch prediction replica server could not start {python!r}: {error}") from None
+            raise DependencyError(f"The batch prediction replica server could not start: {error}") from None
         finally:
             theirs.close()
         ours.settimeout(_SERVER_START_SECONDS)  # the first request waits for the server's imports
