@@ -1,4 +1,7 @@
-"""Batch prediction, streamed: read a batch, predict it, write it; memory does not grow with the input."""
+"""Batch prediction, streamed: read a batch, predict it, write it; memory does not grow with the input.
+
+One replica predicts in the job's thread; two or more are processes sharing the input (see ``_replicas``).
+"""
 
 from __future__ import annotations
 
@@ -48,9 +51,10 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
     """Runs a BatchPredictionJob (proto JSON) with its Model resource (proto JSON, the version the job names).
 
     Models whose ``containerSpec.imageUri`` maps to an in-process predictor (the prebuilt scikit-learn and
-    XGBoost prediction images by default) are loaded here; any other model's container runs as a local HTTP
-    server. Output: ``<outputUriPrefix>/prediction-<model display name>-<create time>/`` with the results
-    and errors_stats files.
+    XGBoost prediction images by default) are loaded here, or with ``dedicatedResources.startingReplicaCount``
+    N >= 2 and jsonl or csv input in N replica processes (``_replicas``); any other model's container runs as
+    a local HTTP server. Output: ``<outputUriPrefix>/prediction-<model display name>-<create time>/`` with a
+    results and an errors_stats file per replica (``prediction.results-00000-of-00001`` ...).
     """
 
     _thread_name = "vertex-batch-prediction"
@@ -99,25 +103,23 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
         directory = join_uri(prefix, f"prediction-{model.get('displayName', 'model')}-{_stamp(job)}")
         replicas = int(job.get("dedicatedResources", {}).get("startingReplicaCount", 0) or 1)
         artifact = self._artifact(model)
+        engine: ReplicaPool | Predictor  # replica processes, or one replica in this thread
+        if artifact is not None and replicas > 1 and instances_format in BLOCK_FORMATS:
+            engine = ReplicaPool(
+                replicas, artifact, (instances_format, instance_config), batch_size,
+                log_dir=self._context.logs, cancel=self._cancel_requested,
+            )
+        else:
+            engine = InProcessPredictor(artifact) if artifact is not None else self._container(model)
         self._output_info = {"gcsOutputDirectory": directory}
         try:
-            if artifact is not None and replicas > 1 and instances_format in BLOCK_FORMATS:
-                pool = ReplicaPool(
-                    replicas, artifact, (instances_format, instance_config), batch_size,
-                    log_dir=self._context.logs, cancel=self._cancel_requested,
-                )
-                try:
-                    cancelled = self._cancel_requested.is_set() or self._stream_replicas(reader, pool, directory)
-                finally:
-                    pool.close()
+            if isinstance(engine, ReplicaPool):
+                cancelled = self._cancel_requested.is_set() or self._stream_replicas(reader, engine, directory)
             else:
-                predictor = InProcessPredictor(artifact) if artifact is not None else self._container(model)
-                try:
-                    with self._outputs(directory, 0, 1) as (results, errors):
-                        cancelled = self._stream(reader, predictor, batch_size, results, errors)
-                finally:
-                    predictor.close()
+                with self._outputs(directory, 0, 1) as (results, errors):
+                    cancelled = self._stream(reader, engine, batch_size, results, errors)
         finally:
+            engine.close()
             self._partial_failures.extend(reader.partial_failures)
         if cancelled:
             return self._cancelled()

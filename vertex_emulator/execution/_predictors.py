@@ -88,11 +88,6 @@ class InProcessPredictor:
         return None
 
 
-def load_artifact(context: ExecutionContext, artifact_uri: str, predictor: str) -> InProcessPredictor:
-    """Download and load the model file of a prebuilt-image model."""
-    return InProcessPredictor(download_artifact(context, artifact_uri, predictor))
-
-
 def download_artifact(context: ExecutionContext, artifact_uri: str, predictor: str) -> Path:
     """The model file of a prebuilt-image model (model.joblib, model.pkl or, for XGBoost, model.bst), local."""
     if not artifact_uri:
