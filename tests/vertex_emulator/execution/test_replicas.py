@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +18,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from vertex_emulator.execution import BatchPredictionRun, DirectoryObjectStore, ExecutionContext, RunState, _replicas
 
+from .conftest import REPO
 from .test_prediction import SKLEARN_IMAGE, job, lines, put, sklearn_model
 
 
@@ -53,8 +57,7 @@ def replica_pids() -> set[int]:
     server = _replicas._server._process
     if server is None or server.poll() is not None:
         return set()
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    return {int(pid) for pid in children.read_text().split()} if children.exists() else set()
+    return children(server.pid)
 
 
 @pytest.fixture
@@ -178,3 +181,61 @@ def test_a_killed_replica_server_is_started_again(
     outcome = BatchPredictionRun(replicated(["gs://bkt/in.jsonl"]), model, context).run()
     assert outcome.state is RunState.SUCCEEDED, outcome.error_message
     assert outcome.completion_stats["successfulCount"] == "10"
+
+
+HOST = """
+import pickle, sys, time
+from pathlib import Path
+from vertex_emulator.execution import BatchPredictionRun, DirectoryObjectStore, ExecutionContext
+from tests.vertex_emulator.execution.test_replicas import SlowModel
+root = Path(sys.argv[1])
+store = DirectoryObjectStore(root / "gcs")
+with store.open_write("gs://bkt/m/model.pkl") as f:
+    f.write(pickle.dumps(SlowModel()))
+with store.open_write("gs://bkt/in.jsonl") as f:
+    f.write(b"[1]\\n" * 100000)
+job = {"displayName": "x", "inputConfig": {"instancesFormat": "jsonl", "gcsSource": {"uris": ["gs://bkt/in.jsonl"]}},
+       "outputConfig": {"gcsDestination": {"outputUriPrefix": "gs://bkt/out"}},
+       "dedicatedResources": {"startingReplicaCount": 2}}
+model = {"displayName": "m", "artifactUri": "gs://bkt/m", "containerSpec": {"imageUri": sys.argv[2]}}
+BatchPredictionRun(job, model, ExecutionContext(store=store, work_dir=root / "work")).run()
+"""
+
+
+def children(pid: int) -> set[int]:
+    """Children of every thread of ``pid`` (a thread's children are listed under that thread only)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    found = children(pid)
+    return found.union(*(descendants(child) for child in found))
+
+
+def test_replicas_and_their_server_end_when_the_emulator_is_killed(tmp_path: Path) -> None:
+    host = subprocess.Popen([sys.executable, "-c", HOST, str(tmp_path), SKLEARN_IMAGE], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while len(descendants(host.pid)) < 3 and time.monotonic() < deadline:  # the server and two replicas
+            time.sleep(0.05)
+        left = descendants(host.pid)
+        assert len(left) == 3
+    finally:
+        host.kill()
+        host.wait()
+    deadline = time.monotonic() + 10
+    while left and time.monotonic() < deadline:
+        left = {pid for pid in left if Path(f"/proc/{pid}").exists() and "Z" not in stat_state(pid)}
+        time.sleep(0.05)
+    assert left == set()
+
+
+def stat_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
