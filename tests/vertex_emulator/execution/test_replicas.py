@@ -23,9 +23,15 @@ from .test_prediction import SKLEARN_IMAGE, job, lines, put, sklearn_model
 
 
 class SlowModel:
-    """Sleeps per batch, so a job can be cancelled part way (unpickled in the replica, which imports this)."""
+    """Sleeps per batch, so a job can be cancelled part way (unpickled in the replica, which imports this);
+    touches ``marker`` (if given) when it predicts."""
+
+    def __init__(self, marker: str = "") -> None:
+        self.marker = marker
 
     def predict(self, instances: Any) -> list[int]:
+        if self.marker:
+            Path(self.marker).touch()
         time.sleep(0.05)
         return [0] * len(instances)
 
@@ -148,16 +154,16 @@ def test_a_replica_that_dies_fails_the_job_and_what_it_held_is_incomplete(
     assert replica_pids() == set()
 
 
-def test_cancel_stops_every_replica(context: ExecutionContext, store: DirectoryObjectStore) -> None:
-    put(store, "gs://bkt/models/slow/model.pkl", pickle.dumps(SlowModel()))
+def test_cancel_stops_every_replica(context: ExecutionContext, store: DirectoryObjectStore, tmp_path: Path) -> None:
+    marker = tmp_path / "predicting"
+    put(store, "gs://bkt/models/slow/model.pkl", pickle.dumps(SlowModel(str(marker))))
     put(store, "gs://bkt/in.jsonl", "[1, 2]\n" * 400)
     run = BatchPredictionRun(replicated(["gs://bkt/in.jsonl"], manualBatchTuningParameters={"batchSize": 2}),
                              sklearn_model("gs://bkt/models/slow"), context)
     run.start()
-    deadline = time.monotonic() + 30
-    while len(replica_pids()) < 2 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:  # predicting (a batch takes 0.05 s, all 5 s)
         time.sleep(0.02)
-    time.sleep(1.0)  # the replicas have loaded the model and predict (each batch takes 0.05 s, all of them 5 s)
     run.cancel()
     outcome = run.wait(30)
     assert outcome is not None
