@@ -14,6 +14,7 @@ PR_SET_PDEATHSIG); the server ends when the emulator closes its channel or exits
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import io
@@ -21,6 +22,7 @@ import itertools
 import json
 import os
 import queue
+import select
 import signal
 import socket
 import subprocess
@@ -203,20 +205,28 @@ class ReplicaPool:
             while replica.alive() and time.monotonic() < deadline:
                 time.sleep(0.01)
             replica.kill()
-            replica.connection.close()
         # SIGKILL is delivered asynchronously: a job reported ended has no replica left.
         deadline = time.monotonic() + _STOP_SECONDS
         while any(replica.alive() for replica in self._replicas) and time.monotonic() < deadline:
             time.sleep(0.01)
+        for replica in self._replicas:
+            replica.release()
         self._replicas = []
 
 
 class _Replica:
+    """A replica process (not our child: the server's). Through a pidfd where there is one (Linux), so that a
+    pid reused after the replica ended is never signalled; else the pid (the server reaps replicas at once)."""
+
     def __init__(self, pid: int, connection: Connection, log: str) -> None:
         self.pid, self.connection, self.log = pid, connection, log
+        self._pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self._pidfd = os.pidfd_open(pid)
 
     def alive(self) -> bool:
-        """The replica server reaps its children at once, so a pid that is gone means the replica ended."""
+        if self._pidfd is not None:
+            return not select.select([self._pidfd], [], [], 0)[0]  # readable once the process ended
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -227,7 +237,16 @@ class _Replica:
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(self.pid, signal.SIGKILL)
+            if self._pidfd is not None:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            elif self.alive():
+                os.kill(self.pid, signal.SIGKILL)
+
+    def release(self) -> None:
+        self.connection.close()
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
 
 
 class _ReplicaServer:
@@ -253,7 +272,7 @@ class _ReplicaServer:
                         reply = b""
                     if reply:
                         break
-                    self._close()
+                    self.close()
         finally:
             theirs.close()
         if not reply:
@@ -267,7 +286,7 @@ class _ReplicaServer:
         """The channel to a running server; the emulator's own interpreter runs it (replicas run its code)."""
         if self._process is not None and self._process.poll() is None and self._channel is not None:
             return self._channel
-        self._close()
+        self.close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
@@ -286,7 +305,8 @@ class _ReplicaServer:
         self._channel = ours
         return ours
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """End the server (its running replicas die with it)."""
         if self._channel is not None:
             self._channel.close()  # the server ends at EOF
             self._channel = None
@@ -300,6 +320,7 @@ class _ReplicaServer:
 
 
 _server = _ReplicaServer()
+atexit.register(_server.close)  # it would end at exit anyway (EOF); this way nothing is left to reap
 
 
 def serve(channel: socket.socket) -> None:
