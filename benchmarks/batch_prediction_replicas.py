@@ -10,7 +10,8 @@ is; the first 2-replica job's time (the replica server's start) is printed too.
 
 Memory, per size: the emulator process's peak RSS during the job (VmHWM, reset through /proc/PID/clear_refs
 just before it) and the highest peak RSS (VmHWM, sampled at every poll) of any replica process and of the
-replica server. It must not grow with N: input and output are streamed in bounded blocks.
+replica server. It must not grow with N: input and output are streamed in bounded blocks. CPU seconds of
+the fastest jobs (the emulator's, each replica's as last sampled) show how the work split, whatever the load.
 
     venv/bin/python benchmarks/batch_prediction_replicas.py [--sizes 10000 100000 1000000] [--format jsonl]
 
@@ -55,6 +56,15 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _write_model(path: Path) -> None:
@@ -102,6 +112,8 @@ class Bench:
         Path(f"/proc/{self.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS: this job's peak only
         before = _status_mib(self.pid, "VmRSS")
         replica_peak = server_peak = 0.0
+        replica_cpu: dict[int, float] = {}  # the last reading of each (a replica's last 20 ms can be missed)
+        emulator_cpu = _cpu_seconds(self.pid)
         started = time.perf_counter()
         job = self.clients.job.create_batch_prediction_job(parent=location_parent(), batch_prediction_job=body)
         while True:
@@ -112,8 +124,10 @@ class Bench:
                 server_peak = max(server_peak, _status_mib(server, "VmHWM"))
                 for replica in _children(server):
                     replica_peak = max(replica_peak, _status_mib(replica, "VmHWM"))
+                    replica_cpu[replica] = max(replica_cpu.get(replica, 0.0), _cpu_seconds(replica))
             time.sleep(0.02)
         seconds = time.perf_counter() - started
+        emulator_cpu = _cpu_seconds(self.pid) - emulator_cpu
         if job.state.name != "JOB_STATE_SUCCEEDED":
             raise SystemExit(f"the {replicas}-replica job failed: {job.error.message}")
         return {
@@ -123,6 +137,8 @@ class Bench:
             "emulator_growth_mib": _status_mib(self.pid, "VmHWM") - before,
             "replica_peak_mib": replica_peak,
             "server_peak_mib": server_peak,
+            "emulator_cpu": emulator_cpu,
+            "replica_cpu": sorted(replica_cpu.values()),
         }
 
 
@@ -187,6 +203,10 @@ def main() -> None:
             print(f"{count:>10} {best[1]:>8.2f} {best[2]:>8.2f} {count / best[1]:>13,.0f} {count / best[2]:>13,.0f} "
                   f"{ratios[count]:>6.2f} {peak[1]:>5.0f}/{peak[2]:<6.0f} {growth[1]:>+6.1f}/{growth[2]:<+6.1f} "
                   f"{replica:>12.1f} {server:>11.1f}", flush=True)
+            cpu = {r: min(runs[r], key=lambda x: x["seconds"]) for r in (1, 2)}
+            print(f"{'':>10} CPU seconds of the best jobs: 1 replica: emulator {cpu[1]['emulator_cpu']:.2f}; "
+                  f"2 replicas: emulator {cpu[2]['emulator_cpu']:.2f}, replicas "
+                  + " + ".join(f"{c:.2f}" for c in cpu[2]["replica_cpu"]), flush=True)
             bucket.blob(uri.removeprefix("gs://bench/")).delete()
     largest = max(args.sizes)
     verdict = "meets" if ratios[largest] >= TARGET_RATIO else "MISSES"
