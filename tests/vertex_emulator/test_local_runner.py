@@ -538,6 +538,42 @@ def test_batch_prediction_uses_the_model_version_the_job_names(
     assert predict(f"{first.model}@default") == ["first"] * 3
 
 
+def test_two_starting_replicas_each_write_a_shard_of_the_predictions(
+    local: Emulator, clients: GapicClients, prefix: str, tmp_path: Path
+) -> None:
+    joblib.dump(DummyClassifier(strategy="constant", constant="yes").fit([[0], [1]], ["yes", "yes"]),
+                tmp_path / "model.joblib")
+    local.storage.write_bytes(f"{prefix}/m/model.joblib", (tmp_path / "model.joblib").read_bytes())
+    model = clients.model.upload_model(
+        parent=location_parent(),
+        model={"display_name": "dummy", "artifact_uri": f"{prefix}/m/", "container_spec": {"image_uri": SERVING_IMAGE}},
+    ).result(timeout=10)
+    local.storage.write_text(f"{prefix}/in.jsonl", "".join(f"[{i}]\n" for i in range(3000)) + "oops\n")
+    job = clients.job.create_batch_prediction_job(
+        parent=location_parent(),
+        batch_prediction_job={
+            "display_name": "predict",
+            "model": model.model,
+            "input_config": {"instances_format": "jsonl", "gcs_source": {"uris": [f"{prefix}/in.jsonl"]}},
+            "output_config": {"predictions_format": "jsonl", "gcs_destination": {"output_uri_prefix": prefix}},
+            "dedicated_resources": {"machine_spec": {"machine_type": "n1-standard-2"},
+                                    "starting_replica_count": 2, "max_replica_count": 2},
+        },
+    )
+    done = wait_done(clients.job.get_batch_prediction_job, job.name)
+    assert done.state.name == "JOB_STATE_SUCCEEDED", done.error.message
+    assert (done.completion_stats.successful_count, done.completion_stats.failed_count) == (3000, 1)
+    directory = done.output_info.gcs_output_directory
+    assert sorted(uri.rsplit("/", 1)[-1] for uri in local.storage.list(f"{directory}/")) == [
+        "prediction.errors_stats-00000-of-00002", "prediction.errors_stats-00001-of-00002",
+        "prediction.results-00000-of-00002", "prediction.results-00001-of-00002",
+    ]
+    results = [json.loads(line) for i in (0, 1)
+               for line in local.storage.read_text(f"{directory}/prediction.results-0000{i}-of-00002").splitlines()]
+    assert sorted(r["instance"][0] for r in results) == list(range(3000))
+    assert {r["prediction"] for r in results} == {"yes"}
+
+
 def test_a_model_without_its_artifacts_fails_the_job(clients: GapicClients, prefix: str) -> None:
     uploaded = clients.model.upload_model(
         parent=location_parent(),

@@ -2,6 +2,8 @@
 transformed by instanceConfig, each ready with the start of its output line.
 
 Every input instance becomes exactly one ``Instance``: either ``model_input`` to predict, or an ``error``.
+Line formats (jsonl, csv) can also be cut into blocks of whole records (``InstanceReader.blocks``) that a
+``RecordParser`` in a replica process turns into instances, so replicas share one input without reading it all.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ._errors import InvalidSpecError, UnsupportedError
 from ._object_store import ObjectStore, expand_uris
 
 FORMATS = ("jsonl", "csv", "file-list", "tf-record", "tf-record-gzip")
+BLOCK_FORMATS = ("jsonl", "csv")
 
 
 class Instance(NamedTuple):
@@ -48,11 +51,35 @@ class InstanceReader:
         self._store = store
         self._uris = uris
         self._format = instances_format
-        self._transform = _Transform(instance_config, instances_format)
+        self._parser = RecordParser(instances_format, instance_config)
+        self._transform = self._parser.transform
         self.partial_failures: list[dict[str, Any]] = []
         self.files_read = 0
 
     def __iter__(self) -> Iterator[Instance]:
+        for stream in self._streams():
+            with stream:
+                yield from self._read(stream)
+
+    def blocks(self, block_bytes: int) -> Iterator[tuple[list[str] | None, bytes]]:
+        """Every input file as ``(csv header or None, bytes of whole records)`` blocks of about ``block_bytes``,
+        for ``RecordParser.parse`` (jsonl and csv only)."""
+        if self._format not in BLOCK_FORMATS:
+            raise UnsupportedError(f"instancesFormat {self._format!r} cannot be read in blocks")
+        quoted = self._format == "csv"
+        for stream in self._streams():
+            with stream:
+                header: list[str] | None = None
+                for block in _record_blocks(stream, block_bytes, quoted=quoted):
+                    if quoted and header is None:  # the first record of a csv file is its header
+                        end = _record_ends(block, quoted=True, first=True)
+                        text = block[:end].decode("utf-8-sig", "replace")
+                        header = next(csv.reader(io.StringIO(text, newline="")), [])
+                        block = block[end:]
+                    if block:
+                        yield header, block
+
+    def _streams(self) -> Iterator[BinaryIO]:
         for uri in expand_uris(self._store, list(self._uris)):
             try:
                 stream = self._store.open_read(uri)
@@ -60,24 +87,12 @@ class InstanceReader:
                 self.partial_failures.append({"code": code_pb2.NOT_FOUND, "message": f"{uri} does not exist"})
                 continue
             self.files_read += 1
-            with stream:
-                yield from self._read(stream)
+            yield stream
 
     def _read(self, stream: BinaryIO) -> Iterator[Instance]:
         transform = self._transform
-        if self._format == "jsonl":
-            text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
-            for line in text:
-                raw = line.strip()
-                if raw:
-                    yield transform.from_json_text(raw)
-        elif self._format == "csv":
-            text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-            reader = csv.reader(text)
-            header = next(reader, None) or []
-            for row in reader:
-                if row:
-                    yield transform.from_csv_row(header, row)
+        if self._format in BLOCK_FORMATS:
+            yield from self._parser.parse(stream)
         elif self._format == "file-list":
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
             for line in text:
@@ -96,6 +111,72 @@ class InstanceReader:
             echo = json.dumps(uri)
             return Instance("", echo, None, f"{uri} does not exist")
         return self._transform.from_value({"b64": base64.b64encode(data).decode()})
+
+
+class RecordParser:
+    """Instances of jsonl lines or csv rows, from a whole file or from a block of ``InstanceReader.blocks``."""
+
+    def __init__(self, instances_format: str, instance_config: Mapping[str, Any]) -> None:
+        self.format = instances_format
+        self.transform = _Transform(instance_config, instances_format)
+
+    def parse(self, stream: BinaryIO, header: Sequence[str] | None = None) -> Iterator[Instance]:
+        """``header``: a csv block's header (None: the stream starts with it)."""
+        transform = self.transform
+        if self.format == "jsonl":
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
+            for line in text:
+                raw = line.strip()
+                if raw:
+                    yield transform.from_json_text(raw)
+            return
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        reader = csv.reader(text)
+        columns = list(header) if header is not None else next(reader, [])
+        for row in reader:
+            if row:
+                yield transform.from_csv_row(columns, row)
+
+
+def _record_blocks(stream: BinaryIO, block_bytes: int, *, quoted: bool) -> Iterator[bytes]:
+    """The stream in blocks of whole records (lines; for csv, newlines outside quotes end records)."""
+    carry = b""
+    while True:
+        chunk = stream.read(block_bytes)
+        if not chunk:
+            if carry:
+                yield carry
+            return
+        data = carry + chunk if carry else chunk
+        end = _record_ends(data, quoted=quoted, first=False)
+        if end:  # else a record longer than a block: read on
+            yield data[:end]
+        carry = data[end:]
+
+
+def _record_ends(data: bytes, *, quoted: bool, first: bool) -> int:
+    """The offset after the last (``first``: the first) newline of ``data`` that ends a record; 0 if none.
+
+    ``data`` starts at a record boundary. In csv (RFC 4180) a newline ends a record when the quotes before it
+    are balanced; an escaped quote ``""`` counts twice, so counting quotes is enough.
+    """
+    if not quoted or b'"' not in data:
+        if first:
+            return data.find(b"\n") + 1 or len(data)
+        return data.rfind(b"\n") + 1
+    if first:
+        position = data.find(b"\n")
+        while position >= 0:
+            if data.count(b'"', 0, position) % 2 == 0:
+                return position + 1
+            position = data.find(b"\n", position + 1)
+        return len(data)
+    position = data.rfind(b"\n")
+    while position >= 0:
+        if data.count(b'"', 0, position) % 2 == 0:
+            return position + 1
+        position = data.rfind(b"\n", 0, position)
+    return 0
 
 
 class _Readable(Protocol):

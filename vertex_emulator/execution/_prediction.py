@@ -1,4 +1,7 @@
-"""Batch prediction, streamed: read a batch, predict it, write it; memory does not grow with the input."""
+"""Batch prediction, streamed: read a batch, predict it, write it; memory does not grow with the input.
+
+One replica predicts in the job's thread; two or more are processes sharing the input (see ``_replicas``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from google.rpc import code_pb2
@@ -14,14 +18,15 @@ from google.rpc import code_pb2
 from . import _spec
 from ._context import ExecutionContext
 from ._errors import ExecutionError, InvalidSpecError, UnsupportedError
-from ._instances import Instance, InstanceReader
+from ._instances import BLOCK_FORMATS, InstanceReader
 from ._object_store import join_uri
-from ._predictors import ContainerPredictor, InstanceError, Predictor, load_artifact
+from ._predictors import ContainerPredictor, InProcessPredictor, Predictor, download_artifact
+from ._replicas import BLOCK_BYTES, ReplicaPool, batches, predict_batch
 from ._run import BackgroundRun, Outcome, RunState
 
 DEFAULT_BATCH_SIZE = 64
-_RESULTS_FILE = "prediction.results-00000-of-00001"
-_ERRORS_FILE = "prediction.errors_stats-00000-of-00001"
+_RESULTS_FILE = "prediction.results"
+_ERRORS_FILE = "prediction.errors_stats"
 _MAX_PARTIAL_FAILURES = 20
 
 
@@ -47,9 +52,10 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
     """Runs a BatchPredictionJob (proto JSON) with its Model resource (proto JSON, the version the job names).
 
     Models whose ``containerSpec.imageUri`` maps to an in-process predictor (the prebuilt scikit-learn and
-    XGBoost prediction images by default) are loaded here; any other model's container runs as a local HTTP
-    server. Output: ``<outputUriPrefix>/prediction-<model display name>-<create time>/`` with the results
-    and errors_stats files.
+    XGBoost prediction images by default) are loaded here, or with ``dedicatedResources.startingReplicaCount``
+    N >= 2 and jsonl or csv input in N replica processes (``_replicas``); any other model's container runs as
+    a local HTTP server. Output: ``<outputUriPrefix>/prediction-<model display name>-<create time>/`` with a
+    results and an errors_stats file per replica (``prediction.results-00000-of-00001`` ...).
     """
 
     _thread_name = "vertex-batch-prediction"
@@ -90,58 +96,92 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
         prefix = output_config.get("gcsDestination", {}).get("outputUriPrefix")
         if not prefix:
             raise InvalidSpecError("outputConfig.gcsDestination.outputUriPrefix is required")
+        instances_format = input_config.get("instancesFormat", "jsonl")
+        instance_config = dict(job.get("instanceConfig", {}))
         reader = InstanceReader(
-            self._context.store,
-            input_config.get("gcsSource", {}).get("uris", []),
-            input_config.get("instancesFormat", "jsonl"),
-            job.get("instanceConfig", {}),
+            self._context.store, input_config.get("gcsSource", {}).get("uris", []), instances_format, instance_config
         )
         batch_size = int(job.get("manualBatchTuningParameters", {}).get("batchSize", 0)) or DEFAULT_BATCH_SIZE
         directory = join_uri(prefix, f"prediction-{model.get('displayName', 'model')}-{_stamp(job)}")
-        predictor = self._predictor(model)
+        replicas = int(job.get("dedicatedResources", {}).get("startingReplicaCount", 0) or 1)
+        artifact = self._artifact(model)
+        engine: ReplicaPool | Predictor  # replica processes, or one replica in this thread
+        if artifact is not None and replicas > 1 and instances_format in BLOCK_FORMATS:
+            engine = ReplicaPool(
+                replicas, artifact, (instances_format, instance_config), batch_size,
+                log_dir=self._context.logs, cancel=self._cancel_requested,
+            )
+        else:
+            engine = InProcessPredictor(artifact) if artifact is not None else self._container(model)
         self._output_info = {"gcsOutputDirectory": directory}
-        self._errors_uri = join_uri(directory, _ERRORS_FILE)
-        store = self._context.store
+        self._errors_uri = join_uri(directory, _ERRORS_FILE) + "-*"
         try:
-            with store.open_write(join_uri(directory, _RESULTS_FILE)) as results, store.open_write(
-                join_uri(directory, _ERRORS_FILE)
-            ) as errors:
-                cancelled = self._stream(reader, predictor, batch_size, results, errors)
+            if isinstance(engine, ReplicaPool):
+                cancelled = self._cancel_requested.is_set() or self._stream_replicas(reader, engine, directory)
+            else:
+                with self._outputs(directory, 0, 1) as (results, errors):
+                    cancelled = self._stream(reader, engine, batch_size, results, errors)
         finally:
-            predictor.close()
+            engine.close()
             self._partial_failures[:0] = reader.partial_failures  # files that could not be read come first
         if cancelled:
             return self._cancelled()
         return self._verdict(reader, directory)
 
-    def _predictor(self, model: Mapping[str, Any]) -> Predictor:
+    def _artifact(self, model: Mapping[str, Any]) -> Path | None:
+        """The local model file of a model that predicts in-process; None for one served by its container."""
         image = model.get("containerSpec", {}).get("imageUri")
         if not image:
             raise UnsupportedError("The model has no containerSpec.imageUri; only custom-trained models can run here")
         mapping = self._context.images.lookup(image)
         if mapping is not None and mapping.predictor:
-            return load_artifact(self._context, str(model.get("artifactUri", "")), mapping.predictor)
+            return download_artifact(self._context, str(model.get("artifactUri", "")), mapping.predictor)
+        return None
+
+    def _container(self, model: Mapping[str, Any]) -> Predictor:
         version = str(model.get("versionId", "1"))
         return ContainerPredictor(self._context, model, deployed_model_id=version, cancel=self._cancel_requested)
+
+    @contextlib.contextmanager
+    def _outputs(self, directory: str, index: int, count: int) -> Iterator[tuple[BinaryIO, BinaryIO]]:
+        """Replica ``index`` of ``count``'s results and errors files (Vertex AI's names for output shards)."""
+        shard = f"{index:05d}-of-{count:05d}"
+        store = self._context.store
+        with store.open_write(join_uri(directory, f"{_RESULTS_FILE}-{shard}")) as results, store.open_write(
+            join_uri(directory, f"{_ERRORS_FILE}-{shard}")
+        ) as errors:
+            yield results, errors
+
+    def _stream_replicas(self, reader: InstanceReader, pool: ReplicaPool, directory: str) -> bool:
+        """Every replica's blocks into its own output files; True if cancelled part way."""
+        with contextlib.ExitStack() as stack:
+            outputs = [stack.enter_context(self._outputs(directory, i, pool.count)) for i in range(pool.count)]
+            try:
+                return pool.run(reader.blocks(BLOCK_BYTES), outputs)
+            finally:
+                self._succeeded += pool.succeeded
+                self._failed += pool.failed
+                self._incomplete += pool.incomplete
+                if pool.failed:
+                    self._partial_failures.append(
+                        {
+                            "code": code_pb2.INVALID_ARGUMENT,
+                            "message": f"{pool.failed} instances failed; each failed instance is in {self._errors_uri}",
+                        }
+                    )
 
     def _stream(
         self, reader: InstanceReader, predictor: Predictor, batch_size: int, results: BinaryIO, errors: BinaryIO
     ) -> bool:
-        """Predict everything; True if cancelled part way."""
-        for batch in _batches(iter(reader), batch_size):
+        """Predict everything in this thread; True if cancelled part way."""
+        for batch in batches(iter(reader), batch_size):
             if self.cancel_requested:
                 self._incomplete += len(batch)
                 return True
             result_lines: list[str] = []
-            error_lines = [
-                _error_line(instance, "INVALID_ARGUMENT", instance.error)
-                for instance in batch
-                if instance.error is not None
-            ]
-            ready = [instance for instance in batch if instance.error is None]
+            error_lines: list[str] = []
             try:
-                for instance, prediction in self._predict(predictor, ready, error_lines):
-                    result_lines.append(f"{instance.output_head}{json.dumps(prediction)}}}\n")
+                predict_batch(predictor, batch, result_lines, error_lines)
             except ExecutionError:
                 # The model is gone: what it did not answer is incomplete, not failed.
                 self._incomplete += len(batch) - len(result_lines) - len(error_lines)
@@ -157,7 +197,7 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
 
     def _batch_failed(self, failed: int, size: int, first_line: str) -> None:
         """A partial failure (google.rpc.Status) for a batch some of whose instances failed, as the job shows it
-        (BatchPredictionJob.partial_failures: at most 20; every failed instance is in the errors file)."""
+        (BatchPredictionJob.partial_failures: at most 20; every failed instance is in the errors files)."""
         if len(self._partial_failures) >= _MAX_PARTIAL_FAILURES:
             return
         first = json.loads(first_line)["error"]
@@ -173,23 +213,6 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
             }
         )
 
-    def _predict(
-        self, predictor: Predictor, instances: list[Instance], error_lines: list[str]
-    ) -> Iterator[tuple[Instance, Any]]:
-        """Predict the batch; if the model rejects it, predict one by one so only bad instances fail."""
-        if not instances:
-            return
-        try:
-            predictions = predictor.predict([instance.model_input for instance in instances])
-        except InstanceError as batch_error:
-            if len(instances) == 1:
-                error_lines.append(_error_line(instances[0], batch_error.status, str(batch_error)))
-                return
-            for instance in instances:
-                yield from self._predict(predictor, [instance], error_lines)
-            return
-        yield from zip(instances, predictions, strict=True)
-
     @staticmethod
     def _write(stream: BinaryIO, lines: list[str]) -> None:
         if lines:
@@ -204,25 +227,9 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
         if self._failed and not self._succeeded:
             return self._ended(
                 RunState.FAILED, code_pb2.INTERNAL,
-                f"All {self._failed} instances failed; see {join_uri(directory, _ERRORS_FILE)}",
+                f"All {self._failed} instances failed; see {join_uri(directory, _ERRORS_FILE)}-*",
             )
         return self._ended(RunState.SUCCEEDED, 0, "")
-
-
-def _batches(instances: Iterator[Instance], size: int) -> Iterator[list[Instance]]:
-    batch: list[Instance] = []
-    for instance in instances:
-        batch.append(instance)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _error_line(instance: Instance, status: str, message: str) -> str:
-    error = json.dumps({"status": status, "message": message})
-    return f'{{"instance": {instance.echo}, "error": {error}}}\n'
 
 
 def _stamp(job: Mapping[str, Any]) -> str:

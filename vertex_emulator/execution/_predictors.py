@@ -88,8 +88,8 @@ class InProcessPredictor:
         return None
 
 
-def load_artifact(context: ExecutionContext, artifact_uri: str, predictor: str) -> InProcessPredictor:
-    """Download the model file of a prebuilt-image model (model.joblib, model.pkl or, for XGBoost, model.bst)."""
+def download_artifact(context: ExecutionContext, artifact_uri: str, predictor: str) -> Path:
+    """The model file of a prebuilt-image model (model.joblib, model.pkl or, for XGBoost, model.bst), local."""
     if not artifact_uri:
         raise InvalidSpecError("The model has no artifactUri to load the model from")
     present = {uri.rsplit("/", 1)[-1] for uri in context.store.list(join_uri(artifact_uri, ""))}
@@ -100,7 +100,7 @@ def load_artifact(context: ExecutionContext, artifact_uri: str, predictor: str) 
     path = context.work_dir / "model" / names[0]
     path.parent.mkdir(parents=True, exist_ok=True)
     context.store.download_to(join_uri(artifact_uri, names[0]), path)
-    return InProcessPredictor(path)
+    return path
 
 
 class ContainerPredictor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 import struct
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from vertex_emulator.execution import DirectoryObjectStore, InvalidSpecError, UnsupportedError
-from vertex_emulator.execution._instances import Instance, InstanceReader
+from vertex_emulator.execution._instances import Instance, InstanceReader, RecordParser
 
 
 def put(store: DirectoryObjectStore, uri: str, data: bytes | str) -> str:
@@ -114,3 +115,24 @@ def test_unsupported_and_invalid_configs(store: DirectoryObjectStore) -> None:
         InstanceReader(store, [], "parquet", {})
     with pytest.raises(InvalidSpecError, match="not both"):
         InstanceReader(store, [], "jsonl", {"includedFields": ["a"], "excludedFields": ["b"]})
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 64, 1 << 20])
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("jsonl", '\ufeff[1, 2]\n\n{"a": "long ' + "x" * 100 + '"}\nnot json\n[3]'),
+        ("csv", '\ufeffx,"y\ny",z\n1,"a\nb ""quoted"" c",3\n4,5,6\r\n\n7,"",9\n8,9'),
+    ],
+)
+def test_blocks_of_whole_records_parse_to_the_same_instances(
+    store: DirectoryObjectStore, fmt: str, text: str, block_bytes: int
+) -> None:
+    uri = put(store, f"gs://b/in.{fmt}", text)
+    put(store, f"gs://b/in-2.{fmt}", text)
+    reader = InstanceReader(store, [uri, f"gs://b/in-2.{fmt}", "gs://b/missing"], fmt, {})
+    parser = RecordParser(fmt, {})
+    from_blocks = [i for header, block in reader.blocks(block_bytes) for i in parser.parse(io.BytesIO(block), header)]
+    assert from_blocks == read(store, [uri, uri], fmt)
+    assert reader.files_read == 2
+    assert reader.partial_failures == [{"code": 5, "message": "gs://b/missing does not exist"}]
