@@ -189,7 +189,7 @@ class Session:
     def _client(self, name: str) -> Any:
         client = self._clients.get(name)
         if client is None:
-            from google.cloud import aiplatform_v1  # costs most of a second: only when the API is used
+            from . import _gapic  # only the services used, and only when the API is used
 
             options = {"api_endpoint": self.config.api_endpoint(self.location)}
             credentials = None
@@ -197,7 +197,7 @@ class Session:
                 from google.auth.credentials import AnonymousCredentials
 
                 credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
-            client = getattr(aiplatform_v1, name)(credentials=credentials, transport="rest", client_options=options)
+            client = _gapic.client_type(name)(credentials=credentials, transport="rest", client_options=options)
             self._clients[name] = client
         return client
 
