@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pulumi
 
-from ._cloud import build_foundation
 from ._vertex import MlStack, build_ml_stack
 from .config import ProgramConfig
 
@@ -15,6 +14,8 @@ def build(config: ProgramConfig) -> MlStack:
     if config.is_local:
         ml = build_ml_stack(config)  # the emulator holds the buckets; up-local stages the data into them
     else:
+        from ._cloud import build_foundation  # pulumi-gcp: only cloud stacks import it
+
         foundation = build_foundation(config)
         ml = build_ml_stack(config, service_account=foundation.service_account_email, depends_on=foundation.depends_on)
         pulumi.export("staging_bucket", foundation.staging_bucket.url)
