@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pulumi
 
-from ._cloud import build_foundation
 from ._pipeline import PipelineStack, build_pipeline_stack
 from ._vertex import MlStack, build_ml_stack
 from .config import ProgramConfig
@@ -17,6 +16,8 @@ def build(config: ProgramConfig) -> MlStack | PipelineStack:
     if config.is_local:
         built = builder(config)  # the emulator holds the buckets; up-local stages the data into them
     else:
+        from ._cloud import build_foundation  # pulumi-gcp: only cloud stacks import it
+
         foundation = build_foundation(config)
         built = builder(config, service_account=foundation.service_account_email, depends_on=foundation.depends_on)
         pulumi.export("staging_bucket", foundation.staging_bucket.url)

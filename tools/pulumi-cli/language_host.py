@@ -15,6 +15,7 @@ Not implemented (the engine falls back or the command is not used here): code ge
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -28,7 +29,21 @@ from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+
+
+def _import_protocol_stubs_only() -> None:
+    """Make ``pulumi.runtime.proto`` importable without running the ``__init__`` of ``pulumi``, ``pulumi.runtime``
+    and ``pulumi.runtime.proto``: they import the whole SDK (a third of a second, at each of the two starts of the
+    host per command), and the host needs only the generated stubs (they import each other relatively)."""
+    for name in ("pulumi", "pulumi.runtime", "pulumi.runtime.proto"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.submodule_search_locations is None:
+            return  # not the package layout we know: import it the usual way
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+
+
+_import_protocol_stubs_only()
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2  # noqa: E402
 
 EXECUTOR = Path(__file__).with_name("pulumi-language-python-exec")
 # The executor's exit code for "an error was already shown to the user": the engine then prints nothing more.
@@ -193,6 +208,12 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             for process in self._running:
                 process.terminate()
 
+    def wait_for_programs(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        for process in running:
+            process.wait()
+
 
 def main(argv: list[str]) -> int:
     # Go-style flags (-name=value, -name value, --name ...), as the engine passes them; the engine's address last.
@@ -215,18 +236,25 @@ def main(argv: list[str]) -> int:
     language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
-    # The engine reads the port from our first line of output.
-    print(port, flush=True)
 
     def shut_down(signum: int, frame: object) -> None:
         host.stop_programs()
         server.stop(grace=2)
 
+    # Before the port is printed: the engine may stop us as soon as it has read it.
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
+    # The engine reads the port from our first line of output.
+    print(port, flush=True)
     server.wait_for_termination()
+    host.wait_for_programs()  # a program told to stop still ends before we do
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    exit_code = main(sys.argv[1:])
+    # Nothing is left to clean up: skip the interpreter's teardown (grpc's alone takes a tenth of a second or
+    # more), which the engine waits for at each of the host's two stops per command.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)

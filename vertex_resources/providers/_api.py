@@ -13,13 +13,10 @@ and its message.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import json
 import re
-from typing import Any
-
-import requests
-from google.api_core import exceptions as gexc
-from google.api_core import retry as gretry
+from typing import TYPE_CHECKING, Any
 
 from ..errors import (
     ApiError,
@@ -32,17 +29,42 @@ from ..errors import (
 )
 from ._config import ProviderConfig
 
+if TYPE_CHECKING:
+    from google.api_core import exceptions as gexc
+
 __all__ = ["Session", "api_error", "json_to_message", "message_to_json"]
 
-_CONNECTION_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
-# What the retry policies retry: they run inside each call, so they see Google's exceptions, before any mapping.
-_TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
-    gexc.ServiceUnavailable,
-    gexc.TooManyRequests,
-    gexc.DeadlineExceeded,
-    gexc.GatewayTimeout,
-    *_CONNECTION_ERRORS,
-)
+# requests and google-api-core are imported when the API is first used, not with the package: a program that
+# only declares resources never needs them.
+
+
+@functools.cache
+def _connection_errors() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+
+
+@functools.cache
+def _transient_errors() -> tuple[type[Exception], ...]:
+    """What the retry policies retry: they run inside each call, so they see Google's exceptions, before any
+    mapping."""
+    from google.api_core import exceptions as gexc
+
+    return (
+        gexc.ServiceUnavailable,
+        gexc.TooManyRequests,
+        gexc.DeadlineExceeded,
+        gexc.GatewayTimeout,
+        *_connection_errors(),
+    )
+
+
+@functools.cache
+def _api_failures() -> tuple[type[BaseException], ...]:
+    from google.api_core import exceptions as gexc
+
+    return (gexc.GoogleAPIError, *_connection_errors(), concurrent.futures.TimeoutError)
 
 
 # The canonical status of an answer without a Google error body, by HTTP status (REST answers carry the status).
@@ -75,6 +97,8 @@ _MALFORMED_NAME = re.compile(r"\bInvalid [A-Za-z]+ resource name\b")
 def _status_and_message(error: gexc.GoogleAPICallError) -> tuple[str, str]:
     """The API's own status and message: from the REST error body when there is one (its ``message`` has no
     method and URL prepended), else from the exception."""
+    import requests
+
     response = error.response
     body: Any = None
     if isinstance(response, requests.Response):
@@ -93,6 +117,8 @@ def _status_and_message(error: gexc.GoogleAPICallError) -> tuple[str, str]:
 def api_error(error: BaseException, kind: str, name: str) -> ApiError | WaitTimedOut:
     """Our error for a failure of a call about ``kind`` ``name`` (a Google API exception, a lost connection, a
     long-running operation that did not finish in time)."""
+    from google.api_core import exceptions as gexc
+
     if isinstance(error, gexc.RetryError):  # the retry's timeout ran out: report the last failure it saw
         cause = error.cause
         mapped = api_error(cause, kind, name) if cause is not None else None
@@ -104,14 +130,13 @@ def api_error(error: BaseException, kind: str, name: str) -> ApiError | WaitTime
         if status == "INVALID_ARGUMENT" and _MALFORMED_NAME.search(message):
             return MalformedIdError(kind, name, status, message)
         return _ERROR_BY_STATUS.get(status, ApiError)(kind, name, status, message)
-    if isinstance(error, _CONNECTION_ERRORS):
+    if isinstance(error, _connection_errors()):
         return TransientApiError(kind, name, "UNAVAILABLE", f"no answer from the API: {error}")
     if isinstance(error, concurrent.futures.TimeoutError):
         return WaitTimedOut(f"{kind} {name}: the API's operation did not finish in time: {error}")
     return ApiError(kind, name, "UNKNOWN", str(error))
 
 
-_API_FAILURES = (gexc.GoogleAPIError, *_CONNECTION_ERRORS, concurrent.futures.TimeoutError)
 
 
 def _subject(kwargs: dict[str, Any]) -> str | None:
@@ -148,7 +173,7 @@ class _Guarded:
                 result = member(*args, **kwargs)
                 if hasattr(result, "pages"):  # a pager: fetch every page now
                     return list(result)
-            except _API_FAILURES as error:
+            except _api_failures() as error:
                 # One error in the user's traceback; Google's stays reachable as __context__.
                 raise api_error(error, self._kind, subject) from None
             if hasattr(result, "result") and hasattr(result, "operation"):  # a long-running operation
@@ -178,8 +203,10 @@ class Session:
         self.config = config
         self.location = location
         self._clients: dict[str, Any] = {}
+        from google.api_core import retry as gretry
+
         self.retry = gretry.Retry(
-            predicate=gretry.if_exception_type(*_TRANSIENT_ERRORS),
+            predicate=gretry.if_exception_type(*_transient_errors()),
             initial=config.retry_initial_delay,
             maximum=30.0,
             multiplier=2.0,
@@ -189,7 +216,7 @@ class Session:
     def _client(self, name: str) -> Any:
         client = self._clients.get(name)
         if client is None:
-            from google.cloud import aiplatform_v1  # costs most of a second: only when the API is used
+            from . import _gapic  # only the services used, and only when the API is used
 
             options = {"api_endpoint": self.config.api_endpoint(self.location)}
             credentials = None
@@ -197,7 +224,7 @@ class Session:
                 from google.auth.credentials import AnonymousCredentials
 
                 credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
-            client = getattr(aiplatform_v1, name)(credentials=credentials, transport="rest", client_options=options)
+            client = _gapic.client_type(name)(credentials=credentials, transport="rest", client_options=options)
             self._clients[name] = client
         return client
 

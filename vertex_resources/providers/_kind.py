@@ -13,6 +13,7 @@ from ..errors import FailedPreconditionError, InvalidArgumentError, NotFoundErro
 from ..specs._resource import ResourceBase
 from ._api import Session, json_to_message, message_to_json
 from ._config import Placement
+from ._gapic import message_type
 
 __all__ = ["JobKind", "KindApi"]
 
@@ -94,9 +95,7 @@ class JobKind(KindApi):
         return method(**kwargs)
 
     def _message_type(self) -> Any:
-        from google.cloud import aiplatform_v1
-
-        return getattr(aiplatform_v1, self.message_type_name)
+        return message_type(self.message_type_name)
 
     def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
         body = {**spec.to_api(), "labels": labels}

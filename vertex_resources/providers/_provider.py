@@ -35,6 +35,7 @@ from ._api import Session
 from ._config import ENDPOINT_KEY, LOCATION_KEY, PROJECT_KEY, Placement, ProviderConfig
 from ._inputs import UNKNOWN, check_problems, plain_inputs, spec_inputs
 from ._kind import KindApi
+from ._server import exit_fast_in_provider_server
 from ._wait import PollPolicy, is_success, is_terminal, wait_until_terminal
 
 __all__ = ["CREATE_KEY_LABEL", "VertexProvider"]
@@ -88,6 +89,7 @@ class VertexProvider(ResourceProvider):
     # --- configuration -------------------------------------------------------------------------------------
     def configure(self, req: ConfigureRequest) -> None:
         self._config = ProviderConfig.from_stack(req.config)
+        exit_fast_in_provider_server()
 
     @property
     def _poll_policy(self) -> PollPolicy:

@@ -31,18 +31,23 @@ class PollPolicy:
     time already waited: a job that ends is noticed within about a tenth of its duration, and a long one costs
     few calls (worst cases over every duration: ``benchmarks/provider_polling_worst_case.py``). ``initial`` is
     also the shortest interval. Each interval is shortened by a random jitter of up to ``jitter`` so many
-    waiters do not poll in step (small: it adds calls to every wait)."""
+    waiters do not poll in step (small: it adds calls to every wait). Over the first ``ramp`` seconds the share
+    grows from nothing to ``elapsed_share``: with a short ``initial`` (the emulator's jobs take seconds) a job of
+    a few seconds is noticed within a fraction of a second, not a tenth of its duration; with an ``initial`` of
+    ``elapsed_share * ramp`` (3 s) or more, the default's 5 s included, the ramp changes no interval."""
 
     initial: float = 5.0
     factor: float = 1.6
     cap: float = 60.0
     elapsed_share: float = 0.098
+    ramp: float = 30.0
     jitter: float = 0.02
     progress_every: float = 60.0
 
     def next_interval(self, previous: float | None, elapsed: float, rng: random.Random) -> float:
         grown = self.initial if previous is None else previous * self.factor
-        bounded = min(self.cap, grown, max(self.initial, self.elapsed_share * elapsed))
+        share = self.elapsed_share * min(1.0, elapsed / self.ramp)
+        bounded = min(self.cap, grown, max(self.initial, share * elapsed))
         return bounded * (1.0 - self.jitter * rng.random())
 
 

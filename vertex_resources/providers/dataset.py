@@ -11,6 +11,7 @@ from ..specs import DatasetDefinition
 from ._api import json_to_message, message_to_json
 from ._args import DatasetArgs
 from ._config import Placement
+from ._gapic import message_type
 from ._kind import LRO_TIMEOUT, KindApi
 from ._provider import VertexProvider
 from ._resource import VertexResource
@@ -24,9 +25,7 @@ class DatasetApi(KindApi):
     service = "datasets"
 
     def _message(self, body: dict[str, Any]) -> Any:
-        from google.cloud import aiplatform_v1
-
-        return json_to_message(aiplatform_v1.Dataset, body)
+        return json_to_message(message_type("Dataset"), body)
 
     def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
         operation = self._client.create_dataset(
@@ -60,9 +59,8 @@ class DatasetApi(KindApi):
     def after_create(self, spec: Any, resource: dict[str, Any]) -> dict[str, Any]:
         if not spec.data_import_configs or int(resource.get("dataItemCount") or 0) > 0:
             return resource  # nothing to import, or an adopted dataset that already has its data
-        from google.cloud import aiplatform_v1
-
-        configs = [json_to_message(aiplatform_v1.ImportDataConfig, c.to_api()) for c in spec.data_import_configs]
+        import_config = message_type("ImportDataConfig", "dataset")
+        configs = [json_to_message(import_config, c.to_api()) for c in spec.data_import_configs]
         operation = self._client.import_data(
             name=resource["name"], import_configs=configs, retry=self.session.retry
         )

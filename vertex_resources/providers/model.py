@@ -11,6 +11,7 @@ from ..specs import ModelDefinition
 from ._api import json_to_message, message_to_json
 from ._args import ModelArgs
 from ._config import Placement
+from ._gapic import message_type
 from ._kind import LRO_TIMEOUT, KindApi
 from ._provider import VertexProvider
 from ._resource import VertexResource
@@ -32,9 +33,7 @@ class ModelApi(KindApi):
     extra_output_names = ("model_name", "version_id")
 
     def _message(self, body: dict[str, Any]) -> Any:
-        from google.cloud import aiplatform_v1
-
-        return json_to_message(aiplatform_v1.Model, body)
+        return json_to_message(message_type("Model"), body)
 
     def submit(self, placement: Placement, spec: Any, labels: dict[str, str]) -> dict[str, Any]:
         request = spec.upload_request()

@@ -284,7 +284,7 @@ class ApiModel(BaseModel):
         loc_by_alias=False,
         use_enum_values=False,
         validate_default=False,
-        use_attribute_docstrings=True,  # a field's meaning is the docstring under it (see _docs)
+        # A field's meaning is the docstring under it, read by _docs when asked (not here: it costs every import).
     )
 
     _around_outputs_built: bool = PrivateAttr(default=False)

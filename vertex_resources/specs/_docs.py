@@ -1,6 +1,7 @@
 """What each spec field means, said once.
 
-A field's own docstring (written under the field; pydantic reads it with ``use_attribute_docstrings``) says it
+A field's own docstring (written under the field, read from the class's source here, only when asked: pydantic's
+``use_attribute_docstrings`` would read every model's source at import, in the program and the provider) says it
 where we add meaning of our own: provider-only fields, shorthands, rules. Every other field is the API's: its
 text is the first paragraph of the v1 proto's documentation of the message the spec is named after (the
 ``Attributes`` section of the google-cloud-aiplatform type), so the reference, the Args classes and an IDE show
@@ -9,8 +10,12 @@ Google's words without our copying them.
 
 from __future__ import annotations
 
+import ast
 import functools
+import inspect
+import itertools
 import re
+import textwrap
 from typing import Any
 
 from ._base import ApiModel
@@ -93,9 +98,39 @@ def _proto_descriptions(model_type: type[ApiModel]) -> dict[str, str]:
     return found
 
 
+@functools.cache
+def _attribute_docstrings(model_type: type) -> dict[str, str]:
+    """The docstrings under the fields of the class's own body: a string right after an annotated name."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(model_type)))
+    except (OSError, TypeError, SyntaxError):
+        return {}
+    body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+    return {
+        field.target.id: inspect.cleandoc(docstring.value.value)
+        for field, docstring in itertools.pairwise(body)
+        if isinstance(field, ast.AnnAssign)
+        and isinstance(field.target, ast.Name)
+        and isinstance(docstring, ast.Expr)
+        and isinstance(docstring.value, ast.Constant)
+        and isinstance(docstring.value.value, str)
+    }
+
+
+def _own_description(model_type: type[ApiModel], name: str) -> str | None:
+    """``Field(description=...)``, else the docstring of the field in the class that declares it last."""
+    explicit = model_type.model_fields[name].description
+    if explicit:
+        return explicit
+    for cls in model_type.__mro__:
+        if name in inspect.get_annotations(cls):
+            return _attribute_docstrings(cls).get(name)
+    return None
+
+
 def describe(model_type: type[ApiModel], name: str) -> str:
     """What the field means: its own docstring, else the API's documentation of it, else ``""``."""
-    own = model_type.model_fields[name].description
+    own = _own_description(model_type, name)
     if own:
         return " ".join(own.split())
     return _proto_descriptions(model_type).get(name, "")
