@@ -1244,8 +1244,9 @@ class PipelineJobArgs:
     keeps and compares. Exactly one of pipeline_spec and template_uri."""
 
     template_uri: pulumi.Input[str] | None = None
-    """A pipeline template the API fetches: Artifact Registry (``https://REGION-kfp.pkg.dev/...``), a JSON or YAML
-    file over https, or a gs:// object. Its parameters are checked by the API at create, not at preview."""
+    """A pipeline template the API fetches: Artifact Registry (``https://REGION-kfp.pkg.dev/...``) or a JSON or YAML
+    file over https (what the Vertex SDK sends as a template URI; not gs://, which the SDK reads itself). Its
+    parameters are checked by the API at create, not at preview."""
 
     runtime_config: pulumi.Input[PipelineRuntimeConfig | PipelineRuntimeConfigDict]
     """Runtime config of the pipeline."""

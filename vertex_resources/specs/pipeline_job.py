@@ -31,7 +31,6 @@ from ._types import (
     NetworkName,
     ResourceLabels,
     ServiceAccount,
-    _gcs_problem,
     _strict_bool,
     is_lenient,
 )
@@ -90,7 +89,12 @@ def _refuse(value: Any) -> Any:
 
 
 def _read_pipeline_file(text: str) -> Any:
-    if text.startswith(("gs://", "https://", "http://")):
+    if text.startswith("gs://"):
+        raise ValueError(
+            f"{text[:120]!r} is in Cloud Storage: the API reads no pipeline from there; download it in the program "
+            "and give its local path (or an Artifact Registry template_uri)"
+        )
+    if text.startswith(("https://", "http://")):
         raise ValueError(f"a pipeline template URI goes into template_uri, got {text[:120]!r}")
     try:
         path = Path(text).expanduser()
@@ -285,13 +289,15 @@ def _template_uri_problem(uri: str, info: ValidationInfo) -> str:
     if uri == NOT_KNOWN_YET or is_lenient(info):
         return uri
     if uri.startswith("gs://"):
-        problem = _gcs_problem(uri, needs_object=True)
-        if problem is not None:
-            raise ValueError(problem)
-    elif not (_ARTIFACT_REGISTRY.match(uri) or _HTTPS_FILE.match(uri)):
+        # The API fetches templates from Artifact Registry or https; the Vertex SDK reads a gs:// one itself.
+        raise ValueError(
+            f"the API does not fetch templates from Cloud Storage, got {uri[:120]!r}: give pipeline_spec the "
+            "compiled file (downloaded in the program), or a template in Artifact Registry"
+        )
+    if not (_ARTIFACT_REGISTRY.match(uri) or _HTTPS_FILE.match(uri)):
         raise ValueError(
             "a pipeline template is in Artifact Registry (https://REGION-kfp.pkg.dev/PROJECT/REPOSITORY/PACKAGE/"
-            f"TAG-OR-VERSION), a JSON or YAML file over https, or a gs:// object, got {uri[:120]!r}"
+            f"TAG-OR-VERSION) or a JSON or YAML file over https, got {uri[:120]!r}"
         )
     return uri
 
@@ -408,8 +414,9 @@ class PipelineJobDefinition(JobOutputs):
     .json file kfp.compiler wrote, read at check (relative to the project directory); the IR is what the stack keeps
     and compares. Exactly one of pipeline_spec and template_uri."""
     template_uri: Annotated[TemplateUri | None, REPLACE] = None
-    """A pipeline template the API fetches: Artifact Registry (``https://REGION-kfp.pkg.dev/...``), a JSON or YAML
-    file over https, or a gs:// object. Its parameters are checked by the API at create, not at preview."""
+    """A pipeline template the API fetches: Artifact Registry (``https://REGION-kfp.pkg.dev/...``) or a JSON or YAML
+    file over https (what the Vertex SDK sends as a template URI; not gs://, which the SDK reads itself). Its
+    parameters are checked by the API at create, not at preview."""
     runtime_config: Annotated[PipelineRuntimeConfig, REPLACE]
     enable_caching: Annotated[CachingChoice | None, APPLIED_TO_PIPELINE_SPEC] = None
     """Sets ``cachingOptions.enableCache`` on every task of ``pipeline_spec`` (the Vertex SDK's enable_caching);

@@ -255,22 +255,17 @@ def test_run_ids_are_in_the_api_alphabet_and_one_per_create_key() -> None:
         assert made[-1].isalnum()
 
 
-def test_a_run_from_a_template_in_storage(
-    server: ProviderServer, control: ControlClient, emulator: Emulator, seed_file: Path
-) -> None:
-    if not emulator.storage.bucket_exists("templates"):
-        emulator.storage.create_bucket("templates")
-    emulator.storage.write_text("gs://templates/seed.yaml", seed_file.read_text())
+def test_a_template_in_cloud_storage_fails_the_check(server: ProviderServer, seed_file: Path) -> None:
+    # The API fetches templates from Artifact Registry or https only (the Vertex SDK reads a gs:// file itself).
     resource = server.resource(PipelineJobProvider(), "templated")
     inputs = {**_inputs(seed_file), "template_uri": "gs://templates/seed.yaml"}
     del inputs["pipeline_spec"]
-    checked = resource.check(inputs)
-    assert checked.failures == []
-    id_, outs = resource.create(checked.inputs)
-    assert outs["state"] == "PIPELINE_STATE_SUCCEEDED"
-    assert outs["template_uri"] == "gs://templates/seed.yaml"
-    assert resource.diff(id_, outs, checked.inputs).changes is False
-    failures = resource.check({**inputs, "enable_caching": True}).failures
+    failures = resource.check(inputs).failures
+    assert [where for where, _ in failures] == ["template_uri"]
+    assert "Cloud Storage" in failures[0][1]
+    registry = {**inputs, "template_uri": "https://us-central1-kfp.pkg.dev/local-project/pipelines/seed/latest"}
+    assert resource.check(registry).failures == []
+    failures = resource.check({**registry, "enable_caching": True}).failures
     assert [where for where, _ in failures] == ["enable_caching"]
 
 

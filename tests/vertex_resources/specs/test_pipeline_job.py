@@ -100,7 +100,8 @@ ROOT = "pipeline_spec.root"
 CASES: list[tuple[str, Any, str, str, Any]] = [
     # the compiled pipeline
     ("pipeline_spec", "pipeline.txt", "pipeline_spec", ".yaml, .yml or .json file", IR),
-    ("pipeline_spec", "gs://acme/pipeline.yaml", "pipeline_spec", "goes into template_uri", IR),
+    ("pipeline_spec", "gs://acme/pipeline.yaml", "pipeline_spec", "download it in the program", IR),
+    ("pipeline_spec", "https://acme.example/pipeline.yaml", "pipeline_spec", "goes into template_uri", IR),
     ("pipeline_spec", "/nonexistent/pipeline.yaml", "pipeline_spec", "cannot read", IR),
     ("pipeline_spec", "~no-such-user-h2/pipeline.yaml", "pipeline_spec", "no such home directory", IR),
     ("pipeline_spec", "/tmp/pipe\0line.yaml", "pipeline_spec", "null byte", IR),
@@ -272,8 +273,8 @@ TEMPLATE: dict[str, Any] = {
 }
 TEMPLATE_CASES: list[tuple[str, Any, str, str, Any]] = [
     ("template_uri", "https://example.com/pipeline", "template_uri", "Artifact Registry", "https://example.com/p.yaml"),
-    ("template_uri", "gs://A/p.yaml", "template_uri", "bucket names", "gs://acme/p.yaml"),
-    ("template_uri", "gs://acme", "template_uri", "must name an object", "gs://acme/t/p.json"),
+    ("template_uri", "gs://acme/p.yaml", "template_uri", "not fetch templates from Cloud Storage",
+     "https://storage.googleapis.com/acme/p.yaml"),
     ("enable_caching", True, "enable_caching", "applies to a pipeline_spec", None),
     ("pipeline_spec", IR, "", "exactly one of pipeline_spec or template_uri (got pipeline_spec, template_uri)", None),
     ("reserved_ip_ranges", ["r1"], "reserved_ip_ranges", "set network too", None),
