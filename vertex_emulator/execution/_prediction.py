@@ -114,7 +114,6 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
         else:
             engine = InProcessPredictor(artifact) if artifact is not None else self._container(model)
         self._output_info = {"gcsOutputDirectory": directory}
-        self._errors_uri = join_uri(directory, _ERRORS_FILE) + "-*"
         try:
             if isinstance(engine, ReplicaPool):
                 cancelled = self._cancel_requested.is_set() or self._stream_replicas(reader, engine, directory)
@@ -146,9 +145,12 @@ class BatchPredictionRun(BackgroundRun[BatchPredictionOutcome]):
     def _outputs(self, directory: str, index: int, count: int) -> Iterator[tuple[BinaryIO, BinaryIO]]:
         """Replica ``index`` of ``count``'s results and errors files (Vertex AI's names for output shards)."""
         shard = f"{index:05d}-of-{count:05d}"
+        errors_uri = join_uri(directory, f"{_ERRORS_FILE}-{shard}")
+        # what partial failures point at: the one errors file, or every replica's
+        self._errors_uri = errors_uri if count == 1 else join_uri(directory, f"{_ERRORS_FILE}-*")
         store = self._context.store
         with store.open_write(join_uri(directory, f"{_RESULTS_FILE}-{shard}")) as results, store.open_write(
-            join_uri(directory, f"{_ERRORS_FILE}-{shard}")
+            errors_uri
         ) as errors:
             yield results, errors
 
