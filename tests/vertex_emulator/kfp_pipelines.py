@@ -6,6 +6,14 @@ No `from __future__ import annotations` here: kfp reads the components' annotati
 from google_cloud_pipeline_components.v1.endpoint import EndpointCreateOp
 from kfp import dsl
 
+SEED_PARAMETERS = {
+    "training_data": "gs://pipelines/data/train.csv",
+    "model_dir": "gs://pipelines/model",
+    "instances": "gs://pipelines/data/instances.jsonl",
+    "predictions_prefix": "gs://pipelines/predictions",
+}
+"""The seed pipeline's inputs (examples/pipelines/seed_pipeline.py) in the buckets the tests stage its data into."""
+
 
 @dsl.component(base_image="python:3.11")
 def write_text(text: str, data: dsl.Output[dsl.Dataset]) -> None:

@@ -12,6 +12,11 @@ from vertex_emulator import ControlClient, Emulator
 from vertex_emulator.testing import GapicClients, gapic_clients, location_parent
 
 
+@pytest.fixture
+def emulator(default_timing_emulator: Emulator) -> Emulator:
+    return default_timing_emulator  # the default timing of operations is part of what this module checks
+
+
 def test_delayed_upload_is_polled_until_done(clients: GapicClients, parent: str, control: ControlClient) -> None:
     control.set_operation_timing(1.0)
     control.reset_counters()

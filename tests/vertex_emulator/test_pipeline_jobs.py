@@ -21,12 +21,7 @@ from vertex_emulator import ControlClient, Emulator
 from vertex_emulator.testing import EmulatorProcess, GapicClients, sdk_init, wait_until
 
 ROOT = "gs://pipelines/root"
-PARAMETERS = {
-    "training_data": "gs://pipelines/data/train.csv",
-    "model_dir": "gs://pipelines/model",
-    "instances": "gs://pipelines/data/instances.jsonl",
-    "predictions_prefix": "gs://pipelines/predictions",
-}
+PARAMETERS = kfp_pipelines.SEED_PARAMETERS
 
 
 @functools.cache

@@ -37,6 +37,11 @@ LONG_NUMBER = re.compile(r"\d{10,}")  # a resource id the recording kept as it w
 POLL_SECONDS = 10.0  # longer than any create's default pending time
 
 
+@pytest.fixture
+def emulator(default_timing_emulator: Emulator) -> Emulator:
+    return default_timing_emulator  # the default timing of operations is part of what this module checks
+
+
 class Replay:
     """One sequence's placeholder bindings, learned from the emulator's answers."""
 

@@ -14,6 +14,7 @@ import yaml
 from google.api_core import exceptions as gexc
 
 from examples.pipelines.seed_pipeline import compile_to
+from tests.vertex_emulator.kfp_pipelines import SEED_PARAMETERS
 from vertex_emulator import ControlClient, Emulator
 from vertex_emulator.testing import gapic_clients
 from vertex_resources.providers import PipelineJobProvider
@@ -21,12 +22,7 @@ from vertex_resources.providers.pipeline_job import pipeline_job_id
 
 from .harness import UNKNOWN, ProviderServer
 
-PARAMETERS = {
-    "training_data": "gs://pipelines/data/train.csv",
-    "model_dir": "gs://pipelines/model",
-    "instances": "gs://pipelines/data/instances.jsonl",
-    "predictions_prefix": "gs://pipelines/predictions",
-}
+PARAMETERS = SEED_PARAMETERS
 
 
 @functools.cache
