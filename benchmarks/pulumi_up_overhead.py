@@ -5,8 +5,10 @@
 The repository's local stack (dataset, training pipeline, tuning pipeline, batch prediction job) on an in-process
 emulator with the local runner (jobs really run), through ``scripts/pulumi up --yes --skip-preview``, ``ROUNDS``
 times on fresh stacks. The jobs' own run time is the union of the ``startTime``..``endTime`` intervals the emulator
-reports for the pipelines and the batch prediction job (they overlap where the engine runs them in parallel). The
-overhead is everything else: the CLI, the program, the providers' checks, creates and polling, the dataset import.
+reports for the pipelines and the batch prediction job (they overlap where the engine runs them in parallel), and the
+emulator's pending time of each create operation (the API's own latency, like the jobs'; CreateDataset is pending
+for ``create_operation_seconds``, as on Google Cloud). The overhead is everything else: the CLI, the program, the
+providers' checks, creates and polling (noticing the operations and jobs ended included), the dataset import.
 Target: at most 5 s. It measures; it does not assert (exit status 0).
 """
 
@@ -42,6 +44,9 @@ def _union(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
+_CREATE_OPERATIONS = ("CreateDataset", "UploadModel")
+
+
 def _jobs_run_time(endpoint: str) -> float:
     clients = gapic_clients(endpoint)
     resources = [
@@ -61,7 +66,9 @@ def one_round(root: Path) -> tuple[float, float]:
         started = time.perf_counter()
         project.pulumi("up", "--yes", "--skip-preview")
         wall = time.perf_counter() - started
-        jobs = _jobs_run_time(emulator.endpoint)
+        counted = emulator.control.counters()
+        pending = sum(counted.get(rpc, 0) for rpc in _CREATE_OPERATIONS) * emulator.create_operation_seconds
+        jobs = _jobs_run_time(emulator.endpoint) + pending
         project.pulumi("destroy", "--yes", "--skip-preview")
     return wall, jobs
 
@@ -75,7 +82,7 @@ def main() -> None:
     overhead = statistics.median(overheads)
     print(f"`pulumi up` of the local stack (4 resources, jobs really run), {ROUNDS} fresh stacks")
     for wall, jobs in rounds:
-        print(f"  up {wall:5.2f} s, jobs ran {jobs:5.2f} s -> overhead {wall - jobs:5.2f} s")
+        print(f"  up {wall:5.2f} s, jobs and pending creates {jobs:5.2f} s -> overhead {wall - jobs:5.2f} s")
     verdict = "met" if overhead <= TARGET_SECONDS else "NOT met"
     print(f"  median overhead: {overhead:.2f} s (target <= {TARGET_SECONDS:.0f} s) -> {verdict}")
 
