@@ -96,6 +96,8 @@ def test_two_replicas_share_the_input_and_each_writes_its_own_shard(
     errors = [e for shard in shards(store, directory, "errors_stats") for e in shard]
     assert sorted(map(json.dumps, [e["instance"] for e in errors])) == sorted(map(json.dumps, ["{broken", [1, 2]]))
     assert {e["error"]["status"] for e in errors} == {"INVALID_ARGUMENT"}
+    [failure] = outcome.partial_failures  # the job shows that some instances failed, and where they are
+    assert failure["message"] == f"2 instances failed; each failed instance is in {directory}/prediction.errors_stats-*"
     assert sorted(p.name for p in context.logs.iterdir()) == ["replica-0.log", "replica-1.log"]
 
 
