@@ -20,6 +20,7 @@ from typing import Any
 from vertex_emulator import _dataset_data, _protos, _server_defaults, _validation
 from vertex_emulator._backend import Backend
 from vertex_emulator._errors import FailedPrecondition, InvalidArgument, NotFound, api_error
+from vertex_emulator._models import _patch
 from vertex_emulator._names import new_id, now_timestamp
 from vertex_emulator._schemas import DATASET_KINDS
 from vertex_emulator._store import DATASETS, Record
@@ -139,21 +140,10 @@ def get(backend: Backend, name: str) -> Record:
 
 def update(backend: Backend, name: str, patch: JsonDict, fields: set[str]) -> Record:
     """Set (or clear, when `patch` leaves them out) the updatable `fields` of a dataset."""
-    problems = _validation.Problems()
-    if "displayName" in fields:
-        _validation.display_name(problems, patch, PATH)
-    _validation.labels(problems, patch, PATH)
-    problems.raise_if_any()
+    _patch.check(patch, fields, PATH)
     with backend.store.transaction() as tx:
         record = tx.find(DATASETS, name)
-        updated = dict(record.body)
-        for field in fields:
-            if field in patch:
-                updated[field] = patch[field]
-            else:
-                updated.pop(field, None)
-        updated.update(updateTime=now_timestamp(), etag=new_id())
-        return tx.put(record.evolve(body=updated))
+        return tx.put(record.evolve(body=_patch.patched(record.body, patch, fields)))
 
 
 def delete(backend: Backend, name: str, where: str) -> Record:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from vertex_emulator import _protos, _validation
 from vertex_emulator._errors import AlreadyExists, FailedPrecondition, InvalidArgument
+from vertex_emulator._models import _patch
 from vertex_emulator._names import ModelRef, check_model_id, check_version_alias, new_id, normalize, now_timestamp
 from vertex_emulator._schemas import INSTANCES_FORMATS
 from vertex_emulator._server_defaults import model_fields
@@ -214,22 +215,10 @@ def upload(backend: Backend, where: str, request: JsonDict) -> Record:
 
 def update(backend: Backend, name: str, patch: JsonDict, fields: set[str]) -> Record:
     """Set (or clear, when `patch` leaves them out) the updatable `fields` of the version `name` addresses."""
-    problems = _validation.Problems()
-    if "displayName" in fields:
-        _validation.display_name(problems, patch, PATH)
-    _validation.labels(problems, patch, PATH)
-    problems.raise_if_any()
+    _patch.check(patch, fields, PATH)
     with backend.store.transaction() as tx:
         version = resolve(tx, name)
-        updated = dict(version.body)
-        for field in fields:
-            if field in patch:
-                updated[field] = patch[field]
-            else:
-                updated.pop(field, None)
-        now = now_timestamp()
-        updated.update(updateTime=now, versionUpdateTime=now, etag=new_id())
-        return tx.put(version.evolve(body=updated))
+        return tx.put(version.evolve(body=_patch.patched(version.body, patch, fields, "versionUpdateTime")))
 
 
 def merge_version_aliases(backend: Backend, name: str, changes: list[str]) -> Record:
