@@ -4,6 +4,7 @@ real API's 400 INVALID_ARGUMENT "Invalid <Kind> resource name." for every get, c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,50 +17,31 @@ from vertex_emulator.testing import GapicClients
 RECORDED_MESSAGE = "List of found errors:\t1.Field: name; Message: Invalid {noun} resource name.\t"
 MALFORMED_IDS = ["customjob-abc", "12a", "-1", "1" * 20]
 
-# collection, the API's noun, and the client calls that take one resource's name
+# collection, the API's noun, which of the clients, and the calls that take one resource's name
+KINDS: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("datasets", "Dataset", "dataset", ("get", "delete")),
+    ("trainingPipelines", "TrainingPipeline", "pipeline", ("get", "cancel", "delete")),
+    ("customJobs", "CustomJob", "job", ("get", "cancel", "delete")),
+    ("hyperparameterTuningJobs", "HyperparameterTuningJob", "job", ("get", "cancel", "delete")),
+    ("batchPredictionJobs", "BatchPredictionJob", "job", ("get", "cancel", "delete")),
+    ("models", "Model", "model", ("get", "delete", "deleteVersion")),
+]
+
+
+def _client_call(client: str, method: str) -> Callable[[GapicClients, str], Any]:
+    return lambda clients, name: getattr(getattr(clients, client), method)(name=name)
+
+
+def _method(verb: str, noun: str) -> str:
+    """The GAPIC method: get_custom_job, cancel_batch_prediction_job, delete_model_version ..."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", noun).lower()
+    return "delete_model_version" if verb == "deleteVersion" else f"{verb}_{snake}"
+
+
 CALLS: list[tuple[str, str, str, Callable[[GapicClients, str], Any]]] = [
-    ("datasets", "Dataset", "get", lambda c, name: c.dataset.get_dataset(name=name)),
-    ("datasets", "Dataset", "delete", lambda c, name: c.dataset.delete_dataset(name=name)),
-    ("trainingPipelines", "TrainingPipeline", "get", lambda c, name: c.pipeline.get_training_pipeline(name=name)),
-    ("trainingPipelines", "TrainingPipeline", "cancel", lambda c, name: c.pipeline.cancel_training_pipeline(name=name)),
-    ("trainingPipelines", "TrainingPipeline", "delete", lambda c, name: c.pipeline.delete_training_pipeline(name=name)),
-    ("customJobs", "CustomJob", "get", lambda c, name: c.job.get_custom_job(name=name)),
-    ("customJobs", "CustomJob", "cancel", lambda c, name: c.job.cancel_custom_job(name=name)),
-    ("customJobs", "CustomJob", "delete", lambda c, name: c.job.delete_custom_job(name=name)),
-    (
-        "hyperparameterTuningJobs",
-        "HyperparameterTuningJob",
-        "get",
-        lambda c, name: c.job.get_hyperparameter_tuning_job(name=name),
-    ),
-    (
-        "hyperparameterTuningJobs",
-        "HyperparameterTuningJob",
-        "cancel",
-        lambda c, name: c.job.cancel_hyperparameter_tuning_job(name=name),
-    ),
-    (
-        "hyperparameterTuningJobs",
-        "HyperparameterTuningJob",
-        "delete",
-        lambda c, name: c.job.delete_hyperparameter_tuning_job(name=name),
-    ),
-    ("batchPredictionJobs", "BatchPredictionJob", "get", lambda c, name: c.job.get_batch_prediction_job(name=name)),
-    (
-        "batchPredictionJobs",
-        "BatchPredictionJob",
-        "cancel",
-        lambda c, name: c.job.cancel_batch_prediction_job(name=name),
-    ),
-    (
-        "batchPredictionJobs",
-        "BatchPredictionJob",
-        "delete",
-        lambda c, name: c.job.delete_batch_prediction_job(name=name),
-    ),
-    ("models", "Model", "get", lambda c, name: c.model.get_model(name=name)),
-    ("models", "Model", "delete", lambda c, name: c.model.delete_model(name=name)),
-    ("models", "Model", "deleteVersion", lambda c, name: c.model.delete_model_version(name=name)),
+    (collection, noun, verb, _client_call(client, _method(verb, noun)))
+    for collection, noun, client, verbs in KINDS
+    for verb in verbs
 ]
 
 
